@@ -1,0 +1,269 @@
+// LevelDB storage with an in-memory cache and watch cache, group-committed with sync.
+//
+// A write is decided synchronously against the committed state plus the overlay of
+// accepted-but-uncommitted writes, so writers never race. Accepted writes queue up and
+// are flushed as one synced WriteBatch (object, revision counter and watch-log entry
+// together); only after the batch is on disk do readers see the write, watchers get the
+// event and the client get its 2xx. A kill -9 therefore never loses an acknowledged
+// write, and the revision never goes backwards across restarts.
+import { Level } from 'level';
+import type { Logger } from 'pino';
+import { errors } from '../../shared/errors.js';
+import type { KubeObject } from '../../shared/types.js';
+import type { Storage, StorageEvent, StoredObject, TxnResult, WatchHandle } from './interface.js';
+
+const OBJ = 'o:';
+const EVT = 'e:';
+const META_REV = 'm:rev';
+const META_COMPACTED = 'm:compacted';
+
+interface Pending {
+  event: StorageEvent;
+  resolve: (v: StoredObject | undefined) => void;
+  reject: (err: unknown) => void;
+}
+
+interface Watcher {
+  prefix: string;
+  onEvent: (e: StorageEvent) => void;
+}
+
+type BatchOp = { type: 'put'; key: string; value: string } | { type: 'del'; key: string };
+
+export interface LevelStorageOptions {
+  dir: string;
+  /** Events kept in memory (and on disk) for watch resumption. */
+  watchCacheSize?: number;
+  log: Logger;
+}
+
+function eventKey(rev: number): string {
+  return EVT + rev.toString().padStart(16, '0');
+}
+
+export class LevelStorage implements Storage {
+  private readonly db: Level<string, string>;
+  private readonly committed = new Map<string, StoredObject>();
+  private readonly overlay = new Map<string, { rev: number; state: StoredObject | undefined }>();
+  /** Sorted keys per resource prefix (`/registry/group/resource/`), rebuilt lazily. */
+  private readonly sortedKeys = new Map<string, string[] | null>();
+  private readonly events: StorageEvent[] = [];
+  private readonly watchers = new Set<Watcher>();
+  private queue: Pending[] = [];
+  private pendingDeletes: string[] = [];
+  private flushing = false;
+  private nextRev = 0;
+  private committedRev = 0;
+  private compacted = 0;
+  private readonly cacheSize: number;
+  private readonly log: Logger;
+
+  private constructor(opts: LevelStorageOptions) {
+    this.db = new Level<string, string>(opts.dir, { valueEncoding: 'utf8' });
+    this.cacheSize = opts.watchCacheSize ?? 20_000;
+    this.log = opts.log.child({ component: 'storage' });
+  }
+
+  static async open(opts: LevelStorageOptions): Promise<LevelStorage> {
+    const s = new LevelStorage(opts);
+    await s.load();
+    return s;
+  }
+
+  get revision(): number {
+    return this.committedRev;
+  }
+
+  get compactedRevision(): number {
+    return this.compacted;
+  }
+
+  private async load(): Promise<void> {
+    await this.db.open();
+    const rev = await this.db.get(META_REV);
+    this.committedRev = rev ? Number(rev) : 0;
+    const compacted = await this.db.get(META_COMPACTED);
+    this.compacted = compacted ? Number(compacted) : 0;
+    for await (const [k, raw] of this.db.iterator({ gt: OBJ, lt: OBJ + '\xff' })) {
+      const key = k.slice(OBJ.length);
+      const obj = JSON.parse(raw) as KubeObject;
+      this.committed.set(key, { key, rev: Number(obj.metadata.resourceVersion), obj, raw });
+    }
+    for await (const [, v] of this.db.iterator({ gt: EVT, lt: EVT + '\xff' })) {
+      const { type, key, raw } = JSON.parse(v) as { type: StorageEvent['type']; key: string; raw: string };
+      const obj = JSON.parse(raw) as KubeObject;
+      this.events.push({ rev: Number(obj.metadata.resourceVersion), type, key, obj, raw });
+    }
+    this.nextRev = this.committedRev;
+    this.trimEvents();
+    this.log.info({ objects: this.committed.size, revision: this.committedRev, events: this.events.length }, 'storage loaded');
+  }
+
+  get(key: string): StoredObject | undefined {
+    return this.committed.get(key);
+  }
+
+  peek(key: string): StoredObject | undefined {
+    const o = this.overlay.get(key);
+    return o ? o.state : this.committed.get(key);
+  }
+
+  list(prefix: string): StoredObject[] {
+    const resourcePrefix = resourcePrefixOf(prefix);
+    let keys = this.sortedKeys.get(resourcePrefix);
+    if (!keys) {
+      keys = [];
+      for (const k of this.committed.keys()) if (k.startsWith(resourcePrefix)) keys.push(k);
+      keys.sort();
+      this.sortedKeys.set(resourcePrefix, keys);
+    }
+    const out: StoredObject[] = [];
+    let i = lowerBound(keys, prefix);
+    for (; i < keys.length && keys[i]!.startsWith(prefix); i++) out.push(this.committed.get(keys[i]!)!);
+    return out;
+  }
+
+  txn(key: string, decide: (current: StoredObject | undefined) => TxnResult): Promise<StoredObject | undefined> {
+    const current = this.peek(key);
+    const result = decide(current);
+    if ('none' in result) return Promise.resolve(current);
+    const rev = ++this.nextRev;
+    let event: StorageEvent;
+    if ('delete' in result) {
+      if (!current) {
+        this.nextRev--;
+        throw errors.internal(`delete of missing key ${key}`);
+      }
+      const obj = { ...current.obj, metadata: { ...current.obj.metadata, resourceVersion: String(rev) } };
+      event = { rev, type: 'DELETED', key, obj, raw: JSON.stringify(obj), prev: current.obj };
+      this.overlay.set(key, { rev, state: undefined });
+    } else {
+      const obj = result.put;
+      obj.metadata.resourceVersion = String(rev);
+      const raw = JSON.stringify(obj);
+      event = { rev, type: current ? 'MODIFIED' : 'ADDED', key, obj, raw, prev: current?.obj };
+      this.overlay.set(key, { rev, state: { key, rev, obj, raw } });
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ event, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  /** Group commit: everything queued goes to disk in one synced batch, in revision order. */
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    while (this.queue.length) {
+      const batch = this.queue;
+      this.queue = [];
+      const ops: BatchOp[] = [];
+      for (const { event } of batch) {
+        if (event.type === 'DELETED') ops.push({ type: 'del', key: OBJ + event.key });
+        else ops.push({ type: 'put', key: OBJ + event.key, value: event.raw });
+        ops.push({ type: 'put', key: eventKey(event.rev), value: JSON.stringify({ type: event.type, key: event.key, raw: event.raw }) });
+      }
+      const last = batch[batch.length - 1]!.event.rev;
+      ops.push({ type: 'put', key: META_REV, value: String(last) });
+      for (const k of this.pendingDeletes) ops.push({ type: 'del', key: k });
+      if (this.pendingDeletes.length) ops.push({ type: 'put', key: META_COMPACTED, value: String(this.compacted) });
+      this.pendingDeletes = [];
+      try {
+        await this.db.batch(ops, { sync: true });
+      } catch (err) {
+        // The disk refused a write we already ordered; later writes may build on it.
+        // Stop rather than serve a history that is not on disk: a restart recovers.
+        this.log.fatal({ err }, 'storage write failed; exiting so a restart recovers from disk');
+        for (const p of batch) p.reject(errors.internal('storage write failed'));
+        process.exit(70);
+      }
+      for (const p of batch) this.apply(p.event);
+      this.trimEvents();
+      for (const p of batch) {
+        const e = p.event;
+        p.resolve(e.type === 'DELETED' ? { key: e.key, rev: e.rev, obj: e.obj, raw: e.raw } : this.committed.get(e.key));
+      }
+    }
+    this.flushing = false;
+  }
+
+  private apply(e: StorageEvent): void {
+    const resourcePrefix = resourcePrefixOf(e.key);
+    if (e.type === 'DELETED') {
+      this.committed.delete(e.key);
+      this.sortedKeys.set(resourcePrefix, null);
+    } else {
+      if (!this.committed.has(e.key)) this.sortedKeys.set(resourcePrefix, null);
+      this.committed.set(e.key, { key: e.key, rev: e.rev, obj: e.obj, raw: e.raw });
+    }
+    const o = this.overlay.get(e.key);
+    if (o && o.rev === e.rev) this.overlay.delete(e.key);
+    this.committedRev = e.rev;
+    this.events.push(e);
+    for (const w of this.watchers) {
+      if (!e.key.startsWith(w.prefix)) continue;
+      try {
+        w.onEvent(e);
+      } catch (err) {
+        this.log.warn({ err }, 'watcher failed; dropping it');
+        this.watchers.delete(w);
+      }
+    }
+  }
+
+  /** Keeps the watch cache bounded; compacted events are deleted from disk in the next batch. */
+  private trimEvents(): void {
+    const excess = this.events.length - this.cacheSize;
+    if (excess <= 0) return;
+    const dropped = this.events.splice(0, excess);
+    this.compacted = dropped[dropped.length - 1]!.rev;
+    for (const e of dropped) this.pendingDeletes.push(eventKey(e.rev));
+  }
+
+  watch(prefix: string, fromRev: number, onEvent: (e: StorageEvent) => void): WatchHandle {
+    if (fromRev < this.compacted) {
+      throw errors.expired(`too old resource version: ${fromRev} (${this.compacted + 1})`);
+    }
+    let i = lowerBoundRev(this.events, fromRev + 1);
+    for (; i < this.events.length; i++) {
+      const e = this.events[i]!;
+      if (e.key.startsWith(prefix)) onEvent(e);
+    }
+    const w: Watcher = { prefix, onEvent };
+    this.watchers.add(w);
+    return { stop: () => this.watchers.delete(w) };
+  }
+
+  async close(): Promise<void> {
+    while (this.flushing || this.queue.length) await new Promise((r) => setTimeout(r, 5));
+    this.watchers.clear();
+    await this.db.close();
+  }
+}
+
+/** `/registry/apps/deployments/ns/name` → `/registry/apps/deployments/`. */
+function resourcePrefixOf(key: string): string {
+  const parts = key.split('/');
+  return parts.slice(0, 4).join('/') + '/';
+}
+
+function lowerBound(keys: string[], target: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (keys[mid]! < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function lowerBoundRev(events: StorageEvent[], rev: number): number {
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (events[mid]!.rev < rev) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
