@@ -3,6 +3,7 @@
 import YAML from 'yaml';
 import { errors } from '../shared/errors.js';
 import { parseFieldSelector, parseLabelSelector } from '../shared/selectors.js';
+import { decodeK8sProtobuf } from './protobuf/decode.js';
 import { PATCH_CONTENT_TYPES, type PatchType } from './patch/apply-patch.js';
 import { checkFieldSelector } from './registry/fields.js';
 import { lookupResource, type ResourceInfo } from './registry/resources.js';
@@ -97,25 +98,38 @@ export function mediaType(contentType: string | undefined): string {
 }
 
 /** Decodes a create/update body: JSON or YAML, one document. */
-export function decodeBody(contentType: string | undefined, raw: string | undefined): unknown {
+export function decodeBody(contentType: string | undefined, body: Buffer | undefined): unknown {
   const type = mediaType(contentType);
-  if (raw === undefined || raw === '') throw errors.badRequest('the request body is empty: expected an object');
+  if (body === undefined || body.length === 0) throw errors.badRequest('the request body is empty: expected an object');
+  if (type === PROTOBUF) return decodeK8sProtobuf(body).object;
+  const raw = text(body);
   if (type === 'application/json' || type === '') return parseJson(raw);
   if (type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') return parseYaml(raw);
   throw errors.unsupportedMediaType(contentType ?? '');
 }
 
-export function decodePatch(contentType: string | undefined, raw: string | undefined): { type: PatchType; body: unknown } {
+const PROTOBUF = 'application/vnd.kubernetes.protobuf';
+
+/** Bodies must be UTF-8 text (JSON and YAML both are). */
+function text(body: Buffer): string {
+  const s = body.toString('utf8');
+  if (s.includes('\uFFFD') && !Buffer.from(s, 'utf8').equals(body)) throw errors.badRequest('the request body is not valid UTF-8');
+  return s;
+}
+
+export function decodePatch(contentType: string | undefined, body: Buffer | undefined): { type: PatchType; body: unknown } {
   const type = PATCH_CONTENT_TYPES[mediaType(contentType)];
   if (!type) throw errors.unsupportedMediaType(contentType ?? '');
-  if (raw === undefined || raw === '') throw errors.badRequest('the patch body is empty');
+  if (body === undefined || body.length === 0) throw errors.badRequest('the patch body is empty');
+  const raw = text(body);
   return { type, body: type === 'apply' ? parseYaml(raw) : parseJson(raw) };
 }
 
-export function decodeDeleteOptions(contentType: string | undefined, raw: string | undefined, q: Query): DeleteOptions {
+export function decodeDeleteOptions(contentType: string | undefined, buf: Buffer | undefined, q: Query): DeleteOptions {
   let body: Record<string, unknown> = {};
-  if (raw !== undefined && raw.trim() !== '') {
-    const parsed = mediaType(contentType) === 'application/yaml' ? parseYaml(raw) : parseJson(raw);
+  if (buf !== undefined && buf.length > 0) {
+    const type = mediaType(contentType);
+    const parsed = type === PROTOBUF ? decodeK8sProtobuf(buf).object : type === 'application/yaml' ? parseYaml(text(buf)) : parseJson(text(buf));
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw errors.badRequest('DeleteOptions must be a JSON object');
     body = parsed as Record<string, unknown>;
   }
@@ -147,7 +161,7 @@ function parseJson(raw: string): unknown {
 function parseYaml(raw: string): unknown {
   let docs: YAML.Document.Parsed[];
   try {
-    docs = YAML.parseAllDocuments(raw, { maxAliasCount: 100, uniqueKeys: false }) as YAML.Document.Parsed[];
+    docs = YAML.parseAllDocuments(raw, { uniqueKeys: false }) as YAML.Document.Parsed[];
   } catch (err) {
     throw errors.badRequest(`error converting YAML to JSON: ${(err as Error).message}`);
   }

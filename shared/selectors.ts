@@ -77,7 +77,7 @@ export function parseLabelSelector(text: string): LabelSelector {
         }
         fail(`found '${s[i] ?? 'EOF'}', expected: ',' or ')'`);
       }
-      req = { key, op: word, values: values.filter((v) => v !== '' || values.length === 1) };
+      req = { key, op: word as 'in' | 'notin', values: values.filter((v) => v !== '' || values.length === 1) };
     }
     reqs.push(req);
     skipSpace();

@@ -36,7 +36,7 @@ export async function handleResource(deps: ResourceDeps, req: FastifyRequest, re
   const { group, version, rest } = splitApiPath(req.url);
   const info = parseResourcePath(group, version, rest);
   const q = req.query as Query;
-  const body = req.body as string | undefined;
+  const body = req.body as Buffer | undefined;
   const ct = req.headers['content-type'];
   const { registry } = deps;
   const r = info.resource;

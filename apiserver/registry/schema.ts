@@ -348,10 +348,56 @@ function propertySchema(typeRef: string, refs: Set<string>): JsonObject {
   return ref(def.id);
 }
 
-function objectSchema(def: TypeDef, refs: Set<string>): JsonObject {
+/**
+ * Strategic-merge metadata (Go struct tags patchStrategy / patchMergeKey) that kubectl
+ * reads from openapi to compute client-side apply patches; without it every list would
+ * look atomic and an unchanged `kubectl apply` would report "configured".
+ */
+const PATCH_META: Record<string, Record<string, { strategy: string; key?: string }>> = {
+  V1ObjectMeta: { finalizers: { strategy: 'merge' }, ownerReferences: { strategy: 'merge', key: 'uid' } },
+  V1PodSpec: {
+    containers: { strategy: 'merge', key: 'name' },
+    initContainers: { strategy: 'merge', key: 'name' },
+    ephemeralContainers: { strategy: 'merge', key: 'name' },
+    volumes: { strategy: 'merge,retainKeys', key: 'name' },
+    imagePullSecrets: { strategy: 'merge', key: 'name' },
+    hostAliases: { strategy: 'merge', key: 'ip' },
+    topologySpreadConstraints: { strategy: 'merge', key: 'topologyKey' },
+    resourceClaims: { strategy: 'merge,retainKeys', key: 'name' },
+    schedulingGates: { strategy: 'merge', key: 'name' },
+  },
+  V1Container: {
+    ports: { strategy: 'merge', key: 'containerPort' },
+    env: { strategy: 'merge', key: 'name' },
+    volumeMounts: { strategy: 'merge', key: 'mountPath' },
+    volumeDevices: { strategy: 'merge', key: 'devicePath' },
+  },
+  V1EphemeralContainer: {
+    ports: { strategy: 'merge', key: 'containerPort' },
+    env: { strategy: 'merge', key: 'name' },
+    volumeMounts: { strategy: 'merge', key: 'mountPath' },
+    volumeDevices: { strategy: 'merge', key: 'devicePath' },
+  },
+  V1ServiceSpec: { ports: { strategy: 'merge', key: 'port' } },
+  V1ServiceAccount: { secrets: { strategy: 'merge', key: 'name' } },
+  V1NodeSpec: { podCIDRs: { strategy: 'merge' } },
+  V1NodeStatus: { addresses: { strategy: 'merge', key: 'type' }, conditions: { strategy: 'merge', key: 'type' } },
+  V1PodStatus: { conditions: { strategy: 'merge', key: 'type' }, podIPs: { strategy: 'merge', key: 'ip' }, hostIPs: { strategy: 'merge', key: 'ip' } },
+  V1DeploymentStatus: { conditions: { strategy: 'merge', key: 'type' } },
+  V1DaemonSetStatus: { conditions: { strategy: 'merge', key: 'type' } },
+  V1ReplicaSetStatus: { conditions: { strategy: 'merge', key: 'type' } },
+  V1StatefulSetStatus: { conditions: { strategy: 'merge', key: 'type' } },
+  V1NamespaceStatus: { conditions: { strategy: 'merge', key: 'type' } },
+  V1PersistentVolumeClaimStatus: { conditions: { strategy: 'merge', key: 'type' } },
+  V1ServiceStatus: { conditions: { strategy: 'merge', key: 'type' } },
+};
+
+function objectSchema(def: TypeDef, refs: Set<string>, typeName = ''): JsonObject {
   const properties: JsonObject = {};
   for (const [field, typeRef] of Object.entries(def.fields)) {
-    const prop = propertySchema(typeRef, refs);
+    let prop = propertySchema(typeRef, refs);
+    const meta = PATCH_META[typeName]?.[field];
+    if (meta) prop = { ...prop, 'x-kubernetes-patch-strategy': meta.strategy, ...(meta.key ? { 'x-kubernetes-patch-merge-key': meta.key } : {}) };
     const description = def.descriptions?.[field];
     if (!description) properties[field] = prop;
     else if ('$ref' in prop) properties[field] = { description, allOf: [prop] };
@@ -380,7 +426,7 @@ function addComponents(typeName: string, schemas: JsonObject): void {
     const def = SCHEMA.types[name];
     if (!def) continue;
     const refs = new Set<string>();
-    schemas[def.id] = objectSchema(def, refs);
+    schemas[def.id] = objectSchema(def, refs, name);
     pending.push(...refs);
   }
 }

@@ -258,8 +258,9 @@ export class Registry {
   /** Turns a request body into an object of this resource, or throws a 400 naming what is wrong. */
   private decode(r: ResourceInfo, ns: string | undefined, body: unknown, opts: WriteOptions, urlName?: string): KubeObject {
     if (!isObject(body)) throw errors.badRequest(`the body of the request must be a JSON object describing a ${r.kind}`);
-    const obj = structuredClone(body) as KubeObject;
     const apiVersion = apiVersionOf(r);
+    // kind and apiVersion first, as Kubernetes serializes objects.
+    const obj = { apiVersion, kind: r.kind, ...structuredClone(body) } as KubeObject;
     if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersion) {
       throw errors.badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${apiVersion})`);
     }

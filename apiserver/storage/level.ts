@@ -61,7 +61,7 @@ export class LevelStorage implements Storage {
   private constructor(opts: LevelStorageOptions) {
     this.db = new Level<string, string>(opts.dir, { valueEncoding: 'utf8' });
     this.cacheSize = opts.watchCacheSize ?? 20_000;
-    this.log = opts.log.child({ component: 'storage' });
+    this.log = opts.log.child({ subsystem: 'storage' });
   }
 
   static async open(opts: LevelStorageOptions): Promise<LevelStorage> {

@@ -1,0 +1,150 @@
+// Builds the apiserver: storage, registry, and one Fastify app whose routes are
+// generated from the resource table; one error handler renders every failure as a Status.
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { ApiError, errors } from '../shared/errors.js';
+import { bootstrap } from './bootstrap.js';
+import { apiGroupInfo, apiGroupList, apiResourceList, apiVersions, openapiDocument, openapiRoot, versionInfo } from './handlers/discovery.js';
+import { handleResource, splitApiPath, type ResourceDeps } from './handlers/resource.js';
+import { serveWebSocketWatch } from './handlers/watch.js';
+import { registry as metrics, requestDuration, requestsTotal, storageObjects } from './metrics.js';
+import { ClusterIPAllocator, NodePortAllocator } from './registry/allocator.js';
+import { ServiceAllocations } from './registry/services.js';
+import { Registry } from './registry/store.js';
+import { parseResourcePath, type Query } from './request.js';
+import { LevelStorage } from './storage/level.js';
+
+export interface ApiserverOptions {
+  dataDir: string;
+  bindAddress: string;
+  port: number;
+  serviceClusterIPRange: string;
+  serviceNodePortRange: string;
+  watchCacheSize: number;
+  bookmarkIntervalMs: number;
+  /** Largest request body accepted, as kube-apiserver's 3 MiB limit. */
+  maxRequestBodyBytes: number;
+  log: Logger;
+}
+
+export interface Apiserver {
+  app: FastifyInstance;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startApiserver(opts: ApiserverOptions): Promise<Apiserver> {
+  const log = opts.log;
+  const storage = await LevelStorage.open({ dir: opts.dataDir, watchCacheSize: opts.watchCacheSize, log });
+  const allocations = new ServiceAllocations(new ClusterIPAllocator(opts.serviceClusterIPRange), new NodePortAllocator(opts.serviceNodePortRange));
+  allocations.restore(storage.list('/registry/core/services/').map((s) => s.obj));
+  const registry = new Registry(storage, allocations, log);
+  const deps: ResourceDeps = { registry, bookmarkIntervalMs: opts.bookmarkIntervalMs };
+
+  const app = Fastify({ bodyLimit: opts.maxRequestBodyBytes, routerOptions: { maxParamLength: 1000 }, return503OnClosing: false });
+  await app.register(fastifyWebsocket, { options: { maxPayload: opts.maxRequestBodyBytes } });
+
+  // Bodies arrive as bytes whatever their type; handlers decode them by Content-Type so
+  // every malformed body becomes a proper Status instead of Fastify's own error.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    let apiErr: ApiError;
+    if (err instanceof ApiError) apiErr = err;
+    else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') apiErr = errors.tooLarge(`Request entity too large: limit is ${opts.maxRequestBodyBytes}`);
+    else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') apiErr = errors.unsupportedMediaType(String(req.headers['content-type'] ?? ''));
+    else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) apiErr = errors.badRequest(err.message);
+    else {
+      log.error({ err, method: req.method, url: req.url }, 'internal error');
+      apiErr = errors.internal(err.message);
+    }
+    if (apiErr.code >= 500) log.error({ err: apiErr, method: req.method, url: req.url }, 'request failed');
+    else log.info({ code: apiErr.code, reason: apiErr.reason, method: req.method, url: req.url }, apiErr.message);
+    void reply.code(apiErr.code).header('content-type', 'application/json').send(JSON.stringify(apiErr.toStatus()));
+  });
+  app.setNotFoundHandler((_req, reply) => {
+    void reply.code(404).header('content-type', 'application/json').send(JSON.stringify(errors.pathNotFound().toStatus()));
+  });
+
+  app.addHook('onResponse', (req, reply, done) => {
+    const resource = (req as FastifyRequest & { resourceLabel?: string }).resourceLabel ?? '';
+    const verb = req.method;
+    requestsTotal.inc({ verb, resource, code: String(reply.statusCode) });
+    requestDuration.observe({ verb, resource }, reply.elapsedTime / 1000);
+    if (verb !== 'GET' && verb !== 'HEAD') {
+      log.info({ method: verb, url: req.url, code: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+    }
+    done();
+  });
+
+  const json = (reply: FastifyReply, body: unknown, code = 200) => void reply.code(code).header('content-type', 'application/json').send(JSON.stringify(body));
+  const address = `${opts.bindAddress}:${opts.port}`;
+
+  app.get('/version', (_req, reply) => json(reply, versionInfo()));
+  for (const path of ['/healthz', '/livez', '/readyz', '/healthz/ping', '/livez/ping', '/readyz/ping']) {
+    app.get(path, (_req, reply) => void reply.header('content-type', 'text/plain; charset=utf-8').send('ok'));
+  }
+  app.get('/metrics', async (_req, reply) => {
+    storageObjects.set(storage.list('/registry/').length);
+    void reply.header('content-type', metrics.contentType).send(await metrics.metrics());
+  });
+  app.get('/api', (_req, reply) => json(reply, apiVersions(address)));
+  app.get('/apis', (_req, reply) => json(reply, apiGroupList()));
+  app.get('/api/v1', (_req, reply) => json(reply, apiResourceList('', 'v1')));
+  app.get('/apis/:group', (req, reply) => {
+    const g = apiGroupInfo((req.params as { group: string }).group);
+    if (!g) throw errors.pathNotFound();
+    json(reply, g);
+  });
+  app.get('/apis/:group/:version', (req, reply) => {
+    const p = req.params as { group: string; version: string };
+    const list = apiResourceList(p.group, p.version);
+    if (!list) throw errors.pathNotFound();
+    json(reply, list);
+  });
+  app.get('/openapi/v2', (_req, reply) => json(reply, errors.pathNotFound().toStatus(), 404));
+  app.get('/openapi/v3', (_req, reply) => json(reply, openapiRoot()));
+  app.get('/openapi/v3/*', (req, reply) => {
+    const doc = openapiDocument(req.url);
+    if (!doc) throw errors.pathNotFound();
+    json(reply, doc);
+  });
+
+  const resourceRoute = (url: string) => {
+    app.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE'], url, handler: (req, reply) => handleResource(deps, req, reply) });
+    app.route({
+      method: 'GET',
+      url,
+      handler: (req, reply) => handleResource(deps, req, reply),
+      // Watches may also arrive as WebSocket upgrades on the same path.
+      wsHandler: (socket, req) => {
+        const { group, version, rest } = splitApiPath(req.url);
+        try {
+          const info = parseResourcePath(group, version, rest);
+          serveWebSocketWatch(deps, info, req.query as Query, socket);
+        } catch (err) {
+          const status = err instanceof ApiError ? err.toStatus() : errors.internal(String(err)).toStatus();
+          socket.send(JSON.stringify({ type: 'ERROR', object: status }));
+          socket.close();
+        }
+      },
+    });
+  };
+  resourceRoute('/api/v1/*');
+  resourceRoute('/apis/:group/:version/*');
+
+  await app.listen({ host: opts.bindAddress, port: opts.port });
+  const port = (app.server.address() as { port: number }).port;
+  await bootstrap(registry, allocations.ips.first, opts.bindAddress === '0.0.0.0' ? '127.0.0.1' : opts.bindAddress, port, log);
+  log.info({ address: opts.bindAddress, port, dataDir: opts.dataDir, revision: storage.revision }, 'apiserver serving');
+  return {
+    app,
+    url: `http://${opts.bindAddress}:${port}`,
+    close: async () => {
+      await app.close();
+      await storage.close();
+    },
+  };
+}

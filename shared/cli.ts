@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// `skiff <command>`: one binary, a subcommand per component.
+import { FlagError, helpText, parseFlags, type FlagSpec } from './flags.js';
+
+interface Command {
+  summary: string;
+  flags: FlagSpec[];
+  main(flags: Record<string, string | number | boolean>): Promise<void>;
+}
+
+const commands: Record<string, () => Promise<Command>> = {
+  apiserver: () => import('../apiserver/main.js'),
+  'controller-manager': () => import('../controller-manager/main.js'),
+};
+
+function usage(): string {
+  return [
+    'Usage: skiff <command> [flags]',
+    '',
+    'Commands:',
+    '  apiserver           Serve the Kubernetes API backed by LevelDB',
+    '  controller-manager  Run the reconcile loops (namespace lifecycle, …)',
+    '',
+    'Run `skiff <command> --help` for the flags of a command.',
+  ].join('\n');
+}
+
+async function run(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return;
+  }
+  const load = commands[name];
+  if (!load) {
+    console.error(`skiff: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    process.exit(2);
+  }
+  const cmd = await load();
+  let flags: ReturnType<typeof parseFlags>;
+  try {
+    flags = parseFlags(name, cmd.flags, rest);
+  } catch (err) {
+    if (err instanceof FlagError) {
+      console.error(`skiff ${name}: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  if (flags === 'help') {
+    console.log(helpText(name, cmd.summary, cmd.flags));
+    return;
+  }
+  await cmd.main(flags);
+}
+
+run(process.argv.slice(2)).catch((err: unknown) => {
+  console.error(`skiff: ${(err as Error).stack ?? String(err)}`);
+  process.exit(1);
+});

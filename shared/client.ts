@@ -1,0 +1,114 @@
+// The typed HTTP client every skiff component uses to talk to the apiserver (and the
+// only way they talk to anything). Errors come back as ApiError with the server's Status.
+import { ApiError, type Status } from './errors.js';
+import type { KubeList, KubeObject, WatchEvent } from './types.js';
+
+export interface ResourceRef {
+  group: string;
+  version: string;
+  plural: string;
+  namespaced: boolean;
+}
+
+export interface ListQuery {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+}
+
+export interface WatchQuery extends ListQuery {
+  allowWatchBookmarks?: boolean;
+  timeoutSeconds?: number;
+}
+
+export class Client {
+  constructor(
+    readonly server: string,
+    private readonly userAgent = 'skiff',
+  ) {}
+
+  path(r: ResourceRef, namespace?: string, name?: string, sub?: string): string {
+    let p = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
+    if (r.namespaced && namespace) p += `/namespaces/${encodeURIComponent(namespace)}`;
+    p += `/${r.plural}`;
+    if (name !== undefined) p += `/${encodeURIComponent(name)}`;
+    if (sub) p += `/${sub}`;
+    return p;
+  }
+
+  async request<T>(method: string, path: string, body?: unknown, contentType = 'application/json', query: Record<string, string | number | boolean | undefined> = {}): Promise<T> {
+    const qs = Object.entries(query)
+      .filter(([, v]) => v !== undefined && v !== '')
+      .map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`)
+      .join('&');
+    const res = await fetch(`${this.server}${path}${qs ? `?${qs}` : ''}`, {
+      method,
+      headers: { accept: 'application/json', 'user-agent': this.userAgent, ...(body !== undefined ? { 'content-type': contentType } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw toApiError(res.status, text);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  get<T extends KubeObject = KubeObject>(r: ResourceRef, namespace: string | undefined, name: string): Promise<T> {
+    return this.request('GET', this.path(r, namespace, name));
+  }
+
+  list<T extends KubeObject = KubeObject>(r: ResourceRef, namespace?: string, q: ListQuery = {}): Promise<KubeList<T>> {
+    return this.request('GET', this.path(r, namespace), undefined, undefined, { ...q });
+  }
+
+  create<T extends KubeObject = KubeObject>(r: ResourceRef, namespace: string | undefined, obj: KubeObject): Promise<T> {
+    return this.request('POST', this.path(r, namespace), obj);
+  }
+
+  update<T extends KubeObject = KubeObject>(r: ResourceRef, obj: KubeObject, sub?: string): Promise<T> {
+    return this.request('PUT', this.path(r, obj.metadata.namespace, obj.metadata.name!, sub), obj);
+  }
+
+  patch<T extends KubeObject = KubeObject>(r: ResourceRef, namespace: string | undefined, name: string, patch: unknown, type: 'merge' | 'strategic' | 'json' = 'merge', sub?: string): Promise<T> {
+    const ct = { merge: 'application/merge-patch+json', strategic: 'application/strategic-merge-patch+json', json: 'application/json-patch+json' }[type];
+    return this.request('PATCH', this.path(r, namespace, name, sub), patch, ct);
+  }
+
+  delete(r: ResourceRef, namespace: string | undefined, name: string, options: Record<string, unknown> = {}): Promise<KubeObject | Status> {
+    return this.request('DELETE', this.path(r, namespace, name), options);
+  }
+
+  /**
+   * Opens a watch and yields its events until the server ends the stream or `signal`
+   * aborts. A 410 arrives as an ERROR event (the caller re-lists).
+   */
+  async *watch<T extends KubeObject = KubeObject>(r: ResourceRef, namespace: string | undefined, q: WatchQuery, signal?: AbortSignal): AsyncGenerator<WatchEvent<T>> {
+    const query = Object.entries({ ...q, watch: true })
+      .filter(([, v]) => v !== undefined && v !== '')
+      .map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`)
+      .join('&');
+    const res = await fetch(`${this.server}${this.path(r, namespace)}?${query}`, { headers: { accept: 'application/json', 'user-agent': this.userAgent }, signal });
+    if (!res.ok) throw toApiError(res.status, await res.text());
+    const decoder = new TextDecoder();
+    let buf = '';
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buf += decoder.decode(chunk, { stream: true });
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (line.trim()) yield JSON.parse(line) as WatchEvent<T>;
+      }
+    }
+  }
+}
+
+export function toApiError(code: number, text: string): ApiError {
+  try {
+    const s = JSON.parse(text) as Status;
+    if (s.kind === 'Status') return new ApiError(s.code ?? code, (s.reason ?? 'InternalError') as never, s.message ?? text, s.details);
+  } catch {
+    // not a Status body: fall through to a generic error carrying the text
+  }
+  return new ApiError(code, code >= 500 ? 'InternalError' : 'BadRequest', `the server responded with ${code}: ${text.slice(0, 200)}`);
+}

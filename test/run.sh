@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: installs what it needs, builds, runs every layer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Installing system packages the tests need"
+bash deploy/install-deps.sh
+
+step "Installing npm packages (npm ci)"
+npm ci --no-audit --no-fund --loglevel=error
+
+step "Type-checking and building"
+npx tsc -p tsconfig.json
+
+step "Running the test suite (unit, integration with the stock kubectl)"
+npx vitest run "$@"

@@ -1,0 +1,125 @@
+// Starts a real `skiff apiserver` process on a temp data dir and a free loopback port.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const CLI = join(ROOT, 'dist/shared/cli.js');
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.once('error', rej);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => res(port));
+    });
+  });
+}
+
+export interface ApiserverProcess {
+  url: string;
+  port: number;
+  dataDir: string;
+  proc: ChildProcess;
+  output: () => string;
+  /** SIGTERM and wait. */
+  stop(): Promise<void>;
+  /** SIGKILL and wait: the crash the durability tests need. */
+  kill9(): Promise<void>;
+  /** Start again on the same data dir and port. */
+  restart(): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+export async function startApiserver(extra: string[] = [], dataDir?: string): Promise<ApiserverProcess> {
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'skiff-apiserver-'));
+  const port = await freePort();
+  let out = '';
+  const self: ApiserverProcess = {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    dataDir: dir,
+    proc: undefined as unknown as ChildProcess,
+    output: () => out,
+    stop: async () => {
+      if (self.proc.exitCode !== null || self.proc.signalCode !== null) return;
+      const exited = new Promise((r) => self.proc.once('exit', r));
+      self.proc.kill('SIGTERM');
+      await exited;
+    },
+    kill9: async () => {
+      if (self.proc.exitCode !== null || self.proc.signalCode !== null) return;
+      const exited = new Promise((r) => self.proc.once('exit', r));
+      self.proc.kill('SIGKILL');
+      await exited;
+    },
+    restart: async () => {
+      await self.stop();
+      await launch();
+    },
+    cleanup: async () => {
+      await self.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  const launch = async () => {
+    self.proc = spawn(process.execPath, [CLI, 'apiserver', '--data-dir', dir, '--bind-address', '127.0.0.1', '--port', String(port), '--v', 'warn', ...extra], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    self.proc.stdout!.on('data', (d) => (out += d));
+    self.proc.stderr!.on('data', (d) => (out += d));
+    await waitReady(self);
+  };
+  await launch();
+  return self;
+}
+
+async function waitReady(s: ApiserverProcess): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (s.proc.exitCode !== null) throw new Error(`apiserver exited with ${s.proc.exitCode}:\n${s.output()}`);
+    try {
+      const res = await fetch(`${s.url}/readyz`);
+      if (res.ok) {
+        // Bootstrap objects are written right after listen; wait for the default namespace.
+        const ns = await fetch(`${s.url}/api/v1/namespaces/default`);
+        if (ns.ok) return;
+      }
+    } catch {
+      // not listening yet: retry below
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`apiserver did not become ready in 30s:\n${s.output()}`);
+}
+
+/** A kubeconfig for the stock kubectl pointing at a plain-HTTP apiserver. */
+export function writeKubeconfig(dir: string, url: string): string {
+  const path = join(dir, 'kubeconfig');
+  writeFileSync(
+    path,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '- name: skiff',
+      '  cluster:',
+      `    server: ${url}`,
+      'users:',
+      '- name: admin',
+      '  user: {}',
+      'contexts:',
+      '- name: skiff',
+      '  context:',
+      '    cluster: skiff',
+      '    user: admin',
+      '    namespace: default',
+      'current-context: skiff',
+      '',
+    ].join('\n'),
+  );
+  return path;
+}
