@@ -42,7 +42,7 @@ export async function startApiserver(opts: ApiserverOptions): Promise<Apiserver>
   const registry = new Registry(storage, allocations, log);
   const deps: ResourceDeps = { registry, bookmarkIntervalMs: opts.bookmarkIntervalMs };
 
-  const app = Fastify({ bodyLimit: opts.maxRequestBodyBytes, routerOptions: { maxParamLength: 1000 }, return503OnClosing: false });
+  const app = Fastify({ bodyLimit: opts.maxRequestBodyBytes, routerOptions: { maxParamLength: 1000 }, return503OnClosing: false, forceCloseConnections: true });
   await app.register(fastifyWebsocket, { options: { maxPayload: opts.maxRequestBodyBytes } });
 
   // Bodies arrive as bytes whatever their type; handlers decode them by Content-Type so

@@ -198,7 +198,7 @@ export function validateWorkload(errs: Errs, resource: string, o: Obj): void {
   }
 }
 
-const STS_MUTABLE = ['replicas', 'template', 'updateStrategy', 'minReadySeconds', 'ordinals', 'persistentVolumeClaimRetentionPolicy', 'revisionHistoryLimit'];
+const STS_MUTABLE = ['replicas', 'template', 'updateStrategy', 'minReadySeconds', 'ordinals', 'persistentVolumeClaimRetentionPolicy'];
 
 /** What a workload's update may not change. */
 export function validateWorkloadUpdate(errs: Errs, resource: string, next: Obj, old: Obj): void {

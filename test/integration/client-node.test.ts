@@ -53,9 +53,10 @@ describe('@kubernetes/client-node informer', () => {
         .map((i) => `${i.metadata!.name}@${i.metadata!.resourceVersion}`)
         .sort();
     while (JSON.stringify(have()) !== JSON.stringify(want) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const errorsBeforeStop = [...errors];
     await informer.stop();
 
-    expect(errors).toEqual([]);
+    expect(errorsBeforeStop).toEqual([]);
     expect(have()).toEqual(want);
     expect(want).toHaveLength(60);
     expect(informer.list(NS).every((i) => i.data?.v === 'updated')).toBe(true);

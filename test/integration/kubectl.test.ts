@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiserver, type ApiserverProcess } from '../support/apiserver.js';
+import { startApiserver, startControllerManager, type ApiserverProcess } from '../support/apiserver.js';
 import { Kubectl } from '../support/kubectl.js';
 
 const NS = 'kubectl-e2e';
@@ -196,11 +196,11 @@ describe('stock kubectl against the apiserver', () => {
     expect(stale.stderr).toContain('Expected replicas to be 3, was 5');
   });
 
-  it('edits through KUBECTL_EDITOR', async () => {
+  it('edits through KUBE_EDITOR (kubectl reads KUBE_EDITOR, then EDITOR)', async () => {
     const editor = join(k.dir, 'editor.sh');
     writeFileSync(editor, '#!/bin/sh\nsed -i "s/replicas: 5/replicas: 3/" "$1"\n');
     chmodSync(editor, 0o755);
-    expect(await k.ok(['edit', 'deploy/web', '-n', NS], { env: { KUBECTL_EDITOR: editor } })).toBe('deployment.apps/web edited\n');
+    expect(await k.ok(['edit', 'deploy/web', '-n', NS], { env: { KUBE_EDITOR: editor } })).toBe('deployment.apps/web edited\n');
     const deploy = JSON.parse(await k.ok(['get', 'deploy', 'web', '-n', NS, '-o', 'json']));
     expect(deploy.spec.replicas).toBe(3);
   });
@@ -222,5 +222,19 @@ describe('stock kubectl against the apiserver', () => {
     const r = await k.run(['get', 'deploy,svc,cm', '-n', NS, '-o', 'name']);
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe('');
+  });
+
+  it('deletes the namespace (the namespace controller empties it first)', async () => {
+    await k.ok(['create', 'configmap', 'leftover', '-n', NS, '--from-literal=a=b']);
+    const cm = await startControllerManager(api.url);
+    try {
+      expect(await k.ok(['delete', 'ns', NS], { timeoutMs: 60_000 })).toBe(`namespace "${NS}" deleted\n`);
+      const gone = await k.run(['get', 'ns', NS]);
+      expect(gone.stderr).toContain(`namespaces "${NS}" not found`);
+      const left = await k.run(['get', 'configmaps', '-n', NS, '-o', 'name']);
+      expect(left.stdout.trim()).toBe('');
+    } finally {
+      await cm.stop();
+    }
   });
 });

@@ -123,3 +123,27 @@ export function writeKubeconfig(dir: string, url: string): string {
   );
   return path;
 }
+
+export interface ComponentProcess {
+  proc: ChildProcess;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/** Starts `skiff controller-manager` against an apiserver. */
+export function startControllerManager(server: string, extra: string[] = []): Promise<ComponentProcess> {
+  let out = '';
+  const proc = spawn(process.execPath, [CLI, 'controller-manager', '--server', server, '--v', 'warn', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  return Promise.resolve({
+    proc,
+    output: () => out,
+    stop: async () => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await exited;
+    },
+  });
+}

@@ -47,7 +47,7 @@ export class Kubectl {
   }
 
   /** Runs and fails the test with kubectl's own words if it exits non-zero. */
-  async ok(args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}): Promise<string> {
+  async ok(args: string[], opts: { stdin?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<string> {
     const r = await this.run(args, opts);
     if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
     return r.stdout;
