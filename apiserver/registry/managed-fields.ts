@@ -66,8 +66,13 @@ function pruneUnchanged(fs: FieldSet, a: unknown, b: unknown): FieldSet {
     const av = pick(a, key);
     const bv = pick(b, key);
     if (isDeepStrictEqual(av, bv)) continue;
-    const sub = Object.keys(child).length ? pruneUnchanged(child, av, bv) : {};
-    out[key] = Object.keys(child).length && !Object.keys(sub).length ? {} : sub;
+    if (!Object.keys(child).length) {
+      out[key] = {};
+      continue;
+    }
+    // A parent differs only through untracked children (e.g. metadata.resourceVersion).
+    const sub = pruneUnchanged(child, av, bv);
+    if (Object.keys(sub).length) out[key] = sub;
   }
   return out;
 }
