@@ -259,12 +259,14 @@ export class Registry {
   private decode(r: ResourceInfo, ns: string | undefined, body: unknown, opts: WriteOptions, urlName?: string): KubeObject {
     if (!isObject(body)) throw errors.badRequest(`the body of the request must be a JSON object describing a ${r.kind}`);
     const apiVersion = apiVersionOf(r);
-    // kind and apiVersion first, as Kubernetes serializes objects.
-    const obj = { apiVersion, kind: r.kind, ...structuredClone(body) } as KubeObject;
-    if (obj.apiVersion !== undefined && obj.apiVersion !== apiVersion) {
+    // apiVersion, kind and metadata first and status last, as Kubernetes serializes objects.
+    const { apiVersion: _v, kind: _k, metadata, status, ...rest } = structuredClone(body);
+    const obj = { apiVersion: body.apiVersion, kind: body.kind, metadata, ...rest } as KubeObject;
+    if (status !== undefined) obj.status = status;
+    if (obj.apiVersion !== undefined && obj.apiVersion !== '' && obj.apiVersion !== apiVersion) {
       throw errors.badRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${apiVersion})`);
     }
-    if (obj.kind !== undefined && obj.kind !== r.kind) {
+    if (obj.kind !== undefined && obj.kind !== '' && obj.kind !== r.kind) {
       throw errors.badRequest(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${r.kind})`);
     }
     obj.apiVersion = apiVersion;
