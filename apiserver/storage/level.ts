@@ -178,10 +178,9 @@ export class LevelStorage implements Storage {
       }
       for (const p of batch) this.apply(p.event);
       this.trimEvents();
-      for (const p of batch) {
-        const e = p.event;
-        p.resolve(e.type === 'DELETED' ? { key: e.key, rev: e.rev, obj: e.obj, raw: e.raw } : this.committed.get(e.key));
-      }
+      // Each writer gets the state its own write produced, even if a later write in the
+      // same batch changed the key again.
+      for (const p of batch) p.resolve({ key: p.event.key, rev: p.event.rev, obj: p.event.obj, raw: p.event.raw });
     }
     this.flushing = false;
   }
