@@ -3,14 +3,18 @@
 // holds the object. The result is the JSON form kube-apiserver would produce from the same
 // bytes, so everything after the decoder sees what a JSON client would have sent.
 //
-// Proto2 semantics: a scalar present on the wire is set, even when zero. Go's marshaller writes
-// every non-pointer field, so bodies from kubectl carry empty strings, zeros and falses for the
-// fields it left unset; consumers must treat "" like an absent value, as kube-apiserver does.
+// Zero values follow Go, not proto2. gogo-protobuf writes every non-pointer field of the Go
+// struct, so kubectl's bodies carry "", 0 and false for everything it left unset; kube-apiserver
+// decodes them into the struct and its JSON encoder drops the zero non-pointer fields tagged
+// omitempty. So does this decoder: a singular scalar equal to "", 0 or false is left out unless
+// the schema marks it keepZero (a Go pointer, where zero was set on purpose, like replicas: 0, or
+// a field without omitempty, like containerPort). Empty lists are left out too; messages are
+// always kept (Go emits a non-pointer struct even when empty, and a nil pointer is not on the wire).
 //
 // Any malformed input throws errors.badRequest; nothing else escapes and nothing loops forever.
 
 import { ApiError, errors } from '../../shared/errors.js';
-import { MESSAGES, rootMessage, type FieldDescriptor } from './schema.js';
+import { MESSAGES, SCALAR_KINDS, rootMessage, type FieldDescriptor } from './schema.js';
 
 /** The four bytes every Kubernetes protobuf body starts with. */
 export const K8S_PROTOBUF_MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
@@ -188,11 +192,23 @@ function decodeFields(type: string, buf: Uint8Array, depth: number): Record<stri
       expectWire(f, type, wire, wireOf(f.kind));
       const value = readValue(r, f.kind, depth);
       const prev = out[f.name];
+      // The last occurrence wins, so a zero after a value clears it, as it would in Go.
+      if (!f.keepZero && SCALAR_KINDS.has(f.kind) && isZeroScalar(value)) delete out[f.name];
       // A message field repeated on the wire merges, as protobuf specifies.
-      out[f.name] = isPlainObject(prev) && isPlainObject(value) ? { ...prev, ...value } : value;
+      else out[f.name] = isPlainObject(prev) && isPlainObject(value) ? { ...prev, ...value } : value;
     }
   }
+  // An empty packed list decodes to a nil slice, which omitempty leaves out.
+  for (const f of Object.values(table)) {
+    const v = out[f.name];
+    if (f.repeated && Array.isArray(v) && v.length === 0) delete out[f.name];
+  }
   return out;
+}
+
+/** The Go zero value of a scalar: "", 0 or false (bytes arrive as base64, so empty is ""). */
+function isZeroScalar(v: unknown): boolean {
+  return v === '' || v === 0 || v === false;
 }
 
 function mapEntry(buf: Uint8Array, f: FieldDescriptor, owner: string, depth: number): [string, unknown] {

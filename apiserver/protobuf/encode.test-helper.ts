@@ -1,10 +1,19 @@
 // The inverse of decode.ts, used only by tests to build protobuf bodies from JSON objects with
 // the same field tables. Like Go's marshaller it writes fields in field-number order; unlike
-// it, it writes only the fields the object has, so decode(encode(x)) gives x back.
+// it, it writes only the fields the object has, so decode(encode(x)) gives x back. With
+// { goZeros: true } it also writes "", 0 or false for every non-pointer scalar the object
+// lacks, as gogo-protobuf does for a Go struct (kubectl's bodies look like that).
 
 import { MESSAGES, isMessageKind, rootMessage, type FieldDescriptor } from './schema.js';
 
 type Obj = Record<string, unknown>;
+
+export interface EncodeOptions {
+  /** Write the zero value of every absent non-pointer singular scalar, as Go's marshaller does. */
+  goZeros?: boolean;
+}
+
+const ZERO: Readonly<Record<string, unknown>> = { string: '', bytes: '', int32: 0, int64: 0, bool: false, double: 0 };
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
@@ -37,30 +46,33 @@ function scalar(field: number, kind: string, v: unknown): Buffer {
   }
 }
 
-function one(field: number, kind: string, v: unknown): Buffer {
-  return isMessageKind(kind) ? lengthDelimited(field, encodeValue(kind, v)) : scalar(field, kind, v);
+function one(field: number, kind: string, v: unknown, opts: EncodeOptions): Buffer {
+  return isMessageKind(kind) ? lengthDelimited(field, encodeValue(kind, v, opts)) : scalar(field, kind, v);
 }
 
-function encodeField(num: number, f: FieldDescriptor, obj: Obj): Buffer[] {
-  if (f.inline) return [lengthDelimited(num, encodeMessage(f.kind, obj))];
+function encodeField(num: number, f: FieldDescriptor, obj: Obj, opts: EncodeOptions): Buffer[] {
+  if (f.inline) return [lengthDelimited(num, encodeMessage(f.kind, obj, opts))];
   const v = obj[f.name];
-  if (v === undefined) return [];
+  if (v === undefined) {
+    const goZero = opts.goZeros && !f.pointer && !f.repeated && !f.map && !isMessageKind(f.kind);
+    return goZero ? [scalar(num, f.kind, ZERO[f.kind])] : [];
+  }
   if (v === null) return f.kind === 'Time' || f.kind === 'MicroTime' ? [lengthDelimited(num, Buffer.alloc(0))] : [];
   if (f.map) {
     return Object.entries(v as Obj).map(([k, val]) =>
-      lengthDelimited(num, Buffer.concat([scalar(1, 'string', k), one(2, f.map!.value, val)])),
+      lengthDelimited(num, Buffer.concat([scalar(1, 'string', k), one(2, f.map!.value, val, opts)])),
     );
   }
-  if (f.repeated) return (v as unknown[]).map((item) => one(num, f.kind, item));
-  return [one(num, f.kind, v)];
+  if (f.repeated) return (v as unknown[]).map((item) => one(num, f.kind, item, opts));
+  return [one(num, f.kind, v, opts)];
 }
 
 /** The wire bytes of one message (no envelope) from its JSON form. */
-export function encodeMessage(type: string, obj: Obj): Buffer {
+export function encodeMessage(type: string, obj: Obj, opts: EncodeOptions = {}): Buffer {
   const table = MESSAGES[type];
   if (!table) throw new Error(`no table for message ${type}`);
   const nums = Object.keys(table).map(Number).sort((a, b) => a - b);
-  return Buffer.concat(nums.flatMap((n) => encodeField(n, table[n], obj)));
+  return Buffer.concat(nums.flatMap((n) => encodeField(n, table[n], obj, opts)));
 }
 
 function timeFields(v: unknown, micro: boolean): Obj {
@@ -82,7 +94,7 @@ function parseGoDuration(s: string): bigint {
   return BigInt(Math.round(s.startsWith('-') ? -total : total));
 }
 
-function encodeValue(kind: string, v: unknown): Buffer {
+function encodeValue(kind: string, v: unknown, opts: EncodeOptions): Buffer {
   switch (kind) {
     case 'Time': return encodeMessage('Time', timeFields(v, false));
     case 'MicroTime': return encodeMessage('MicroTime', timeFields(v, true));
@@ -95,16 +107,16 @@ function encodeValue(kind: string, v: unknown): Buffer {
     case 'FieldsV1': return encodeMessage('FieldsV1', { Raw: Buffer.from(JSON.stringify(v)).toString('base64') });
     case 'RawExtension': return encodeMessage('RawExtension', { raw: Buffer.from(JSON.stringify(v)).toString('base64') });
     case 'ExtraValue': return encodeMessage('ExtraValue', { items: v });
-    default: return encodeMessage(kind, v as Obj);
+    default: return encodeMessage(kind, v as Obj, opts);
   }
 }
 
 /** A whole request body: magic, runtime.Unknown envelope, and the object in `raw`. */
-export function encodeK8sProtobuf(object: Obj): Buffer {
+export function encodeK8sProtobuf(object: Obj, opts: EncodeOptions = {}): Buffer {
   const { apiVersion, kind, ...rest } = object as { apiVersion: string; kind: string } & Obj;
   const root = rootMessage(apiVersion, kind);
   if (!root) throw new Error(`no table for ${apiVersion}/${kind}`);
-  return envelope(apiVersion, kind, encodeMessage(root, rest));
+  return envelope(apiVersion, kind, encodeMessage(root, rest, opts));
 }
 
 /** Wraps raw message bytes in the envelope, as Go's protobuf serializer does. */

@@ -53,6 +53,22 @@ describe('schema tables', () => {
     for (const w of WELL_KNOWN) expect(MESSAGES[w], w).toBeDefined();
   });
 
+  it('marks pointers and fields without omitempty as keeping their zero value, and only scalars', () => {
+    expect(MESSAGES.DeploymentSpec[1]).toMatchObject({ name: 'replicas', pointer: true, keepZero: true });
+    expect(MESSAGES.ContainerPort[3]).toMatchObject({ name: 'containerPort', noOmitEmpty: true, keepZero: true });
+    expect(MESSAGES.ContainerPort[2].keepZero).toBeUndefined();
+    expect(MESSAGES.ScaleSpec[1].keepZero).toBeUndefined();
+    expect(MESSAGES.EphemeralContainerCommon[1]).toMatchObject({ name: 'name', noOmitEmpty: true });
+    for (const [name, table] of Object.entries(MESSAGES)) {
+      for (const f of Object.values(table)) {
+        if (f.pointer || f.noOmitEmpty) {
+          expect(SCALAR_KINDS.has(f.kind) && !f.repeated && !f.map, `${name}.${f.name}`).toBe(true);
+          expect(f.keepZero, `${name}.${f.name}`).toBe(true);
+        }
+      }
+    }
+  });
+
   it('gives no two fields of a message the same JSON name', () => {
     for (const [name, table] of Object.entries(MESSAGES)) {
       const names = Object.values(table).map((f) => f.name);
@@ -209,10 +225,13 @@ describe('round trips through the test encoder', () => {
         sessionAffinity: 'ClientIP',
         sessionAffinityConfig: { clientIP: { timeoutSeconds: 10800 } },
         externalTrafficPolicy: 'Local',
-        publishNotReadyAddresses: false,
+        allocateLoadBalancerNodePorts: false,
       },
     };
     expect(roundTrip(svc)).toEqual(svc);
+    // Non-pointer omitempty fields holding zero values are dropped, as Go's JSON encoder drops them.
+    const zeros = { publishNotReadyAddresses: false, healthCheckNodePort: 0, externalName: '', loadBalancerIP: '' };
+    expect(roundTrip({ ...svc, spec: { ...svc.spec, ...zeros } })).toEqual(svc);
   });
 
   it('kinds with times, micro times, managed fields and negative numbers', () => {
@@ -290,7 +309,7 @@ describe('round trips through the test encoder', () => {
         apiVersion: 'authorization.k8s.io/v1',
         kind: 'SelfSubjectAccessReview',
         metadata: {},
-        spec: { resourceAttributes: { namespace: 'default', verb: 'get', resource: 'pods', group: '' } },
+        spec: { resourceAttributes: { namespace: 'default', verb: 'get', resource: 'pods' } },
         status: { allowed: true, reason: 'rbac' },
       },
       {
@@ -307,7 +326,7 @@ describe('round trips through the test encoder', () => {
       },
       { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 5, propagationPolicy: 'Foreground' },
       { apiVersion: 'apps/v1', kind: 'DeleteOptions', orphanDependents: false },
-      { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'web' }, spec: { replicas: 0 }, status: { replicas: 3, selector: 'app=web' } },
+      { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'web' }, spec: { replicas: 4 }, status: { replicas: 0, selector: 'app=web' } },
       { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'p' }, target: { apiVersion: 'v1', kind: 'Node', name: 'n1' } },
     ];
     for (const obj of cases) expect(roundTrip(obj), `${obj.apiVersion}/${obj.kind}`).toEqual(obj);
@@ -315,20 +334,6 @@ describe('round trips through the test encoder', () => {
 });
 
 describe('decoding details', () => {
-  it('keeps zero scalars that are present on the wire (proto2) and leaves absent ones out', () => {
-    const raw = Buffer.concat([
-      wire.lengthDelimited(1, encodeMessage('ObjectMeta', { name: 'd', namespace: '', generation: 0 })),
-      wire.lengthDelimited(2, encodeMessage('DeploymentSpec', { replicas: 0, paused: false })),
-    ]);
-    const { object } = decodeK8sProtobuf(envelope('apps/v1', 'Deployment', raw));
-    expect(object).toEqual({
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'd', namespace: '', generation: 0 },
-      spec: { replicas: 0, paused: false },
-    });
-  });
-
   it('turns a zero Time into null, keeps seconds for Time and microseconds for MicroTime', () => {
     expect(decodeValue('Time', Buffer.alloc(0))).toBeNull();
     expect(decodeValue('Time', encodeMessage('Time', { seconds: 0 }))).toBeNull();
@@ -381,6 +386,96 @@ describe('decoding details', () => {
 
   it('decodes negative int32 written as ten-byte varints', () => {
     expect(decodeValue('ContainerPort', Buffer.concat([wire.tag(3, 0), wire.varint(-5)]))).toEqual({ containerPort: -5 });
+  });
+});
+
+describe('zero values, as kube-apiserver stores them', () => {
+  it('drops zero non-pointer omitempty scalars and keeps zero pointers', () => {
+    const raw = Buffer.concat([
+      wire.lengthDelimited(1, encodeMessage('ObjectMeta', { name: 'd', namespace: '', generation: 0, deletionGracePeriodSeconds: 0 })),
+      wire.lengthDelimited(2, encodeMessage('DeploymentSpec', {
+        replicas: 0, paused: false, minReadySeconds: 0, revisionHistoryLimit: 0, progressDeadlineSeconds: 0,
+      })),
+    ]);
+    const { object } = decodeK8sProtobuf(envelope('apps/v1', 'Deployment', raw));
+    expect(object).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'd', deletionGracePeriodSeconds: 0 },
+      spec: { replicas: 0, revisionHistoryLimit: 0, progressDeadlineSeconds: 0 },
+    });
+  });
+
+  it('keeps zero scalars whose Go json tag has no omitempty', () => {
+    expect(decodeValue('ContainerPort', encodeMessage('ContainerPort', { name: '', hostPort: 0, containerPort: 0, hostIP: '' })))
+      .toEqual({ containerPort: 0 });
+    expect(decodeValue('ServicePort', encodeMessage('ServicePort', { name: '', port: 0, nodePort: 0, targetPort: 0 })))
+      .toEqual({ port: 0, targetPort: 0 });
+    expect(decodeValue('ReplicaSetStatus', encodeMessage('ReplicaSetStatus', { replicas: 0, readyReplicas: 0, observedGeneration: 0 })))
+      .toEqual({ replicas: 0 });
+    expect(decodeValue('SubjectAccessReviewStatus', encodeMessage('SubjectAccessReviewStatus', { allowed: false, denied: false, reason: '' })))
+      .toEqual({ allowed: false });
+    expect(decodeValue('Condition', encodeMessage('Condition', { type: 'Ready', status: 'True', observedGeneration: 0, reason: '', message: '' })))
+      .toEqual({ type: 'Ready', status: 'True', reason: '', message: '' });
+    // autoscaling/v1 Scale.spec.replicas is a plain int32 with omitempty, unlike Deployment's *int32.
+    expect(decodeValue('ScaleSpec', encodeMessage('ScaleSpec', { replicas: 0 }))).toEqual({});
+    expect(decodeValue('ScaleStatus', encodeMessage('ScaleStatus', { replicas: 0, selector: '' }))).toEqual({ replicas: 0 });
+  });
+
+  it('keeps messages even when empty, a zero Time as null, and the zero of an IntOrString', () => {
+    const spec = Buffer.concat([
+      wire.lengthDelimited(3, Buffer.concat([wire.lengthDelimited(1, encodeMessage('ObjectMeta', { name: '' })), wire.lengthDelimited(2, Buffer.alloc(0))])),
+      wire.lengthDelimited(4, wire.lengthDelimited(2, encodeMessage('RollingUpdateDeployment', { maxUnavailable: 0 }))),
+    ]);
+    expect(decodeValue('DeploymentSpec', spec)).toEqual({
+      template: { metadata: {}, spec: {} },
+      strategy: { rollingUpdate: { maxUnavailable: 0 } },
+    });
+    expect(decodeValue('ObjectMeta', wire.lengthDelimited(8, Buffer.alloc(0)))).toEqual({ creationTimestamp: null });
+  });
+
+  it('lets a later zero clear an earlier value and leaves out empty lists', () => {
+    const meta = Buffer.concat([wire.scalar(3, 'string', 'a'), wire.scalar(3, 'string', '')]);
+    expect(decodeValue('ObjectMeta', meta)).toEqual({});
+    expect(decodeValue('PodSecurityContext', wire.lengthDelimited(4, Buffer.alloc(0)))).toEqual({});
+  });
+
+  it('gives back a Deployment that Go marshalled with every non-pointer zero written', () => {
+    const deploy = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'zero', namespace: 'default', labels: { app: 'zero' } },
+      spec: {
+        replicas: 0,
+        selector: { matchLabels: { app: 'zero' } },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+        template: {
+          metadata: { labels: { app: 'zero' } },
+          spec: {
+            terminationGracePeriodSeconds: 0,
+            automountServiceAccountToken: false,
+            securityContext: { runAsUser: 0, runAsGroup: 0, fsGroup: 0, runAsNonRoot: false },
+            volumes: [{ name: 'cfg', configMap: { name: 'cfg', optional: false } }],
+            containers: [
+              {
+                name: 'app',
+                image: 'busybox',
+                ports: [{ containerPort: 8080 }],
+                securityContext: { runAsUser: 0, privileged: false, allowPrivilegeEscalation: false },
+                volumeMounts: [{ name: 'cfg', mountPath: '/cfg' }],
+              },
+            ],
+          },
+        },
+      },
+    };
+    const goBody = encodeK8sProtobuf(deploy, { goZeros: true });
+    expect(goBody.length).toBeGreaterThan(encodeK8sProtobuf(deploy).length);
+    const out = decodeK8sProtobuf(goBody).object;
+    expect(out).toEqual(deploy);
+    expect(at(out, 'spec', 'replicas')).toBe(0);
+    expect(at(out, 'spec', 'template', 'spec', 'securityContext', 'runAsUser')).toBe(0);
+    expect(at(out, 'spec', 'template', 'spec', 'containers', 0)).not.toHaveProperty('stdin');
   });
 });
 
@@ -485,6 +580,9 @@ function checkCaptured(file: string, body: Buffer): void {
       expect([apiVersion, kind]).toEqual(['v1', 'Namespace']);
       expect(at(object, 'metadata', 'name')).toBe('ns1');
       expect(at(object, 'metadata', 'creationTimestamp')).toBeNull();
+      // Go writes every non-pointer field; none of those zeros is left in the object.
+      expect(object.metadata).toEqual({ name: 'ns1', creationTimestamp: null });
+      expect(object.status).toEqual({});
       break;
     case 'configmap.bin':
       expect([apiVersion, kind]).toEqual(['v1', 'ConfigMap']);
@@ -495,6 +593,7 @@ function checkCaptured(file: string, body: Buffer): void {
       expect([apiVersion, kind]).toEqual(['v1', 'Secret']);
       expect(at(object, 'metadata', 'name')).toBe('s1');
       expect(object.data).toEqual({ p: b64('q') });
+      expect(object).not.toHaveProperty('type');
       break;
     case 'deployment.bin': {
       expect([apiVersion, kind]).toEqual(['apps/v1', 'Deployment']);
@@ -508,6 +607,25 @@ function checkCaptured(file: string, body: Buffer): void {
       expect(at(c, 'image')).toBe('nginx:1.25');
       expect(at(c, 'ports', 0, 'containerPort')).toBe(80);
       expect(at(object, 'spec', 'template', 'spec', 'containers', 'length')).toBe(1);
+      // What kube-apiserver stores before defaulting: no zero cruft from Go's marshaller.
+      expect(object.metadata).toEqual({ name: 'd1', creationTimestamp: null, labels: { app: 'd1' } });
+      for (const field of ['generateName', 'selfLink', 'namespace', 'uid', 'resourceVersion', 'generation']) {
+        expect(object.metadata, field).not.toHaveProperty(field);
+      }
+      expect(c).toEqual({ name: 'nginx', image: 'nginx:1.25', ports: [{ containerPort: 80 }], resources: {} });
+      for (const field of ['workingDir', 'stdin', 'stdinOnce', 'tty', 'terminationMessagePath', 'imagePullPolicy']) {
+        expect(c, field).not.toHaveProperty(field);
+      }
+      expect(at(c, 'ports', 0)).not.toHaveProperty('hostPort');
+      const podSpec = at(object, 'spec', 'template', 'spec') as Obj;
+      for (const field of ['nodeName', 'hostNetwork', 'restartPolicy', 'dnsPolicy', 'serviceAccountName', 'schedulerName']) {
+        expect(podSpec, field).not.toHaveProperty(field);
+      }
+      expect(at(object, 'spec', 'template', 'metadata')).toEqual({ creationTimestamp: null, labels: { app: 'd1' } });
+      expect(at(object, 'spec', 'strategy')).toEqual({});
+      expect(object.spec).not.toHaveProperty('minReadySeconds');
+      expect(object.spec).not.toHaveProperty('paused');
+      expect(object.status).toEqual({});
       break;
     }
     case 'service.bin':
@@ -516,6 +634,11 @@ function checkCaptured(file: string, body: Buffer): void {
       expect(at(object, 'spec', 'selector')).toEqual({ app: 'svc1' });
       expect(at(object, 'spec', 'ports', 0, 'port')).toBe(80);
       expect(at(object, 'spec', 'ports', 0, 'targetPort')).toBe(8080);
+      expect(at(object, 'spec', 'ports', 0)).toEqual({ name: '80-8080', protocol: 'TCP', port: 80, targetPort: 8080 });
+      for (const field of ['healthCheckNodePort', 'externalName', 'loadBalancerIP', 'clusterIP', 'sessionAffinity', 'publishNotReadyAddresses']) {
+        expect(object.spec, field).not.toHaveProperty(field);
+      }
+      expect(object.status).toEqual({ loadBalancer: {} });
       break;
     case 'resourcequota.bin':
       expect([apiVersion, kind]).toEqual(['v1', 'ResourceQuota']);
@@ -533,20 +656,27 @@ function checkCaptured(file: string, body: Buffer): void {
     case 'tokenrequest.bin':
       expect([apiVersion, kind]).toEqual(['authentication.k8s.io/v1', 'TokenRequest']);
       expect(at(object, 'spec', 'expirationSeconds')).toBe(3600);
+      // TokenRequestStatus.token has no omitempty and expirationTimestamp is a non-pointer Time.
+      expect(object.status).toEqual({ token: '', expirationTimestamp: null });
       break;
     case 'selfsubjectaccessreview.bin':
       expect([apiVersion, kind]).toEqual(['authorization.k8s.io/v1', 'SelfSubjectAccessReview']);
-      expect(at(object, 'spec', 'resourceAttributes')).toMatchObject({ namespace: 'kube-system', verb: 'list', resource: 'pods' });
+      expect(at(object, 'spec', 'resourceAttributes')).toEqual({ namespace: 'kube-system', verb: 'list', resource: 'pods' });
+      // allowed has no omitempty; denied, reason and evaluationError do.
+      expect(object.status).toEqual({ allowed: false });
       break;
     case 'poddisruptionbudget.bin':
       expect([apiVersion, kind]).toEqual(['policy/v1', 'PodDisruptionBudget']);
       expect(at(object, 'spec', 'minAvailable')).toBe('50%');
       expect(at(object, 'spec', 'selector', 'matchLabels')).toEqual({ app: 'a' });
+      // The counters have no omitempty; observedGeneration has.
+      expect(object.status).toEqual({ disruptionsAllowed: 0, currentHealthy: 0, desiredHealthy: 0, expectedPods: 0 });
       break;
     case 'job.bin':
       expect([apiVersion, kind]).toEqual(['batch/v1', 'Job']);
       expect(at(object, 'spec', 'template', 'spec', 'containers', 0, 'command')).toEqual(['echo', 'hi']);
       expect(at(object, 'spec', 'template', 'spec', 'restartPolicy')).toBe('Never');
+      expect(object.status).toEqual({});
       break;
     default:
       throw new Error(`no expectations for ${file}`);

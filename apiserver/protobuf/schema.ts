@@ -10,6 +10,9 @@
 //   'containers Container[]'        repeated
 //   'labels map<string,string>'     a map (the key is always a string)
 //   '...volumeSource VolumeSource'  a Go embedded struct: its fields are inlined into the parent
+//
+// POINTER and NO_OMITEMPTY below say which scalar fields keep a zero value when decoded (see
+// FieldDescriptor.keepZero); every other singular scalar is dropped when it is "", 0 or false.
 
 export type ScalarKind = 'string' | 'int32' | 'int64' | 'bool' | 'bytes' | 'double';
 
@@ -22,6 +25,17 @@ export interface FieldDescriptor {
   map?: { key: 'string'; value: string };
   /** Go embeds this struct without a JSON name: its fields belong to the parent object. */
   inline?: boolean;
+  /** A scalar the Go type declares as a pointer (*int32, *bool, *string, …): listed in POINTER. */
+  pointer?: boolean;
+  /** A scalar whose Go json tag lacks omitempty: listed in NO_OMITEMPTY. */
+  noOmitEmpty?: boolean;
+  /**
+   * The decoder keeps this scalar when it holds its zero value ("", 0, false). Set for pointer and
+   * noOmitEmpty fields and for the well-known and envelope messages, whose decoders read raw
+   * fields. Any other singular scalar is a Go non-pointer with omitempty: gogo-protobuf writes it
+   * even when zero, and Go's JSON encoder (what kube-apiserver stores and returns) leaves it out.
+   */
+  keepZero?: boolean;
 }
 
 export type MessageDescriptor = Readonly<Record<number, FieldDescriptor>>;
@@ -695,6 +709,269 @@ const SOURCES: Record<string, Record<number, string>> = {
   },
 };
 
+// ---------------------------------------------------------------------------------------------
+// Which scalar fields keep their zero value, read off the Go types (k8s.io/api core/v1, apps/v1,
+// batch/v1, autoscaling/v1 and v2, coordination/v1, authentication/v1, authorization/v1,
+// policy/v1; k8s.io/apimachinery meta/v1). Go's marshaller writes every non-pointer field, so a
+// kubectl body carries "", 0 and false for everything it left unset; kube-apiserver decodes that
+// into the Go struct and its JSON encoder drops exactly the zero non-pointer fields tagged
+// omitempty. Messages are not listed: a non-pointer struct is always emitted (resources: {},
+// status: {}), and a nil pointer is never on the wire. Each entry is message → JSON names.
+
+/** Scalars declared as Go pointers: a zero on the wire was set on purpose (replicas: 0). */
+const POINTER: Record<string, string> = {
+  // meta/v1
+  ObjectMeta: 'deletionGracePeriodSeconds',
+  OwnerReference: 'controller blockOwnerDeletion',
+  ListMeta: 'remainingItemCount',
+  DeleteOptions: 'gracePeriodSeconds orphanDependents propagationPolicy ignoreStoreReadErrorWithClusterBreakingPotential',
+  Preconditions: 'uid resourceVersion',
+  // core/v1
+  ConfigMap: 'immutable',
+  Secret: 'immutable',
+  ServiceAccount: 'automountServiceAccountToken',
+  TypedLocalObjectReference: 'apiGroup',
+  TypedObjectReference: 'apiGroup namespace',
+  ServiceSpec: 'ipFamilyPolicy allocateLoadBalancerNodePorts loadBalancerClass internalTrafficPolicy trafficDistribution',
+  ServicePort: 'appProtocol',
+  ClientIPConfig: 'timeoutSeconds',
+  LoadBalancerIngress: 'ipMode',
+  PortStatus: 'error',
+  EndpointAddress: 'nodeName',
+  EndpointPort: 'appProtocol',
+  PodSpec:
+    'terminationGracePeriodSeconds activeDeadlineSeconds automountServiceAccountToken shareProcessNamespace priority ' +
+    'runtimeClassName enableServiceLinks preemptionPolicy setHostnameAsFQDN hostUsers hostnameOverride',
+  PodResourceClaim: 'resourceClaimName resourceClaimTemplateName',
+  PodDNSConfigOption: 'value',
+  Toleration: 'tolerationSeconds',
+  TopologySpreadConstraint: 'minDomains nodeAffinityPolicy nodeTaintsPolicy',
+  PodSecurityContext: 'runAsUser runAsGroup runAsNonRoot supplementalGroupsPolicy fsGroup fsGroupChangePolicy seLinuxChangePolicy',
+  SecurityContext: 'privileged runAsUser runAsGroup runAsNonRoot readOnlyRootFilesystem allowPrivilegeEscalation procMount',
+  WindowsSecurityContextOptions: 'gmsaCredentialSpecName gmsaCredentialSpec runAsUserName hostProcess',
+  SeccompProfile: 'localhostProfile',
+  AppArmorProfile: 'localhostProfile',
+  Container: 'restartPolicy',
+  EphemeralContainerCommon: 'restartPolicy',
+  ConfigMapEnvSource: 'optional',
+  SecretEnvSource: 'optional',
+  ConfigMapKeySelector: 'optional',
+  SecretKeySelector: 'optional',
+  FileKeySelector: 'optional',
+  VolumeMount: 'recursiveReadOnly mountPropagation',
+  Probe: 'terminationGracePeriodSeconds',
+  GRPCAction: 'service',
+  Lifecycle: 'stopSignal',
+  HostPathVolumeSource: 'type',
+  SecretVolumeSource: 'defaultMode optional',
+  KeyToPath: 'mode',
+  ISCSIVolumeSource: 'initiatorName',
+  DownwardAPIVolumeSource: 'defaultMode',
+  DownwardAPIVolumeFile: 'mode',
+  FCVolumeSource: 'lun',
+  ConfigMapVolumeSource: 'defaultMode optional',
+  AzureDiskVolumeSource: 'cachingMode fsType readOnly kind',
+  ProjectedVolumeSource: 'defaultMode',
+  SecretProjection: 'optional',
+  ConfigMapProjection: 'optional',
+  ServiceAccountTokenProjection: 'expirationSeconds',
+  ClusterTrustBundleProjection: 'name signerName optional',
+  PodCertificateProjection: 'maxExpirationSeconds',
+  CSIVolumeSource: 'readOnly fsType',
+  PodResourceClaimStatus: 'resourceClaimName',
+  ContainerStatus: 'started stopSignal',
+  VolumeMountStatus: 'recursiveReadOnly',
+  ReplicationControllerSpec: 'replicas',
+  NodeSwapStatus: 'capacity',
+  NodeRuntimeHandlerFeatures: 'recursiveReadOnlyMounts userNamespaces',
+  NodeFeatures: 'supplementalGroupsPolicy containerUlimits',
+  PersistentVolumeSpec: 'volumeMode volumeAttributesClassName',
+  GlusterfsPersistentVolumeSource: 'endpointsNamespace',
+  ISCSIPersistentVolumeSource: 'initiatorName',
+  AzureFilePersistentVolumeSource: 'secretNamespace',
+  LocalVolumeSource: 'fsType',
+  PersistentVolumeClaimSpec: 'storageClassName volumeMode volumeAttributesClassName',
+  PersistentVolumeClaimStatus: 'currentVolumeAttributesClassName',
+  // apps/v1
+  DeploymentSpec: 'replicas revisionHistoryLimit progressDeadlineSeconds podReplacementPolicy',
+  DeploymentStatus: 'collisionCount terminatingReplicas',
+  ReplicaSetSpec: 'replicas',
+  ReplicaSetStatus: 'terminatingReplicas',
+  StatefulSetSpec: 'replicas revisionHistoryLimit',
+  RollingUpdateStatefulSetStrategy: 'partition',
+  StatefulSetStatus: 'collisionCount',
+  DaemonSetSpec: 'revisionHistoryLimit',
+  DaemonSetStatus: 'collisionCount',
+  // batch/v1
+  JobSpec:
+    'parallelism completions activeDeadlineSeconds manualSelector backoffLimit ttlSecondsAfterFinished completionMode ' +
+    'suspend backoffLimitPerIndex maxFailedIndexes podReplacementPolicy managedBy',
+  JobStatus: 'ready failedIndexes terminating',
+  PodFailurePolicyOnExitCodesRequirement: 'containerName',
+  SuccessPolicyRule: 'succeededIndexes succeededCount',
+  CronJobSpec: 'startingDeadlineSeconds suspend successfulJobsHistoryLimit failedJobsHistoryLimit timeZone',
+  // autoscaling/v2 (autoscaling/v1 ScaleSpec.replicas is a plain int32 with omitempty)
+  HorizontalPodAutoscalerSpec: 'minReplicas',
+  MetricTarget: 'averageUtilization',
+  HPAScalingRules: 'selectPolicy stabilizationWindowSeconds',
+  HorizontalPodAutoscalerStatus: 'observedGeneration',
+  MetricValueStatus: 'averageUtilization',
+  // coordination.k8s.io/v1, authentication.k8s.io/v1, policy/v1
+  LeaseSpec: 'holderIdentity leaseDurationSeconds leaseTransitions strategy preferredHolder',
+  TokenRequestSpec: 'expirationSeconds',
+  PodDisruptionBudgetSpec: 'unhealthyPodEvictionPolicy',
+};
+
+/** Non-pointer scalars whose json tag lacks omitempty: Go emits them even when zero. */
+const NO_OMITEMPTY: Record<string, string> = {
+  // meta/v1
+  OwnerReference: 'apiVersion kind name uid',
+  LabelSelectorRequirement: 'key operator',
+  FieldSelectorRequirement: 'key operator',
+  Condition: 'type status reason message',
+  // core/v1
+  NamespaceCondition: 'type status',
+  TypedLocalObjectReference: 'kind name',
+  TypedObjectReference: 'kind name',
+  ScopedResourceSelectorRequirement: 'scopeName operator',
+  LimitRangeItem: 'type',
+  ServicePort: 'port',
+  PortStatus: 'port protocol',
+  EndpointAddress: 'ip',
+  EndpointPort: 'port',
+  Event: 'reportingComponent reportingInstance',
+  WorkloadReference: 'name podGroup',
+  PodOS: 'name',
+  PodSchedulingGate: 'name',
+  PodResourceClaim: 'name',
+  PodReadinessGate: 'conditionType',
+  HostAlias: 'ip',
+  TopologySpreadConstraint: 'maxSkew topologyKey whenUnsatisfiable',
+  SeccompProfile: 'type',
+  AppArmorProfile: 'type',
+  Sysctl: 'name value',
+  Ulimit: 'name hard soft',
+  NodeSelectorRequirement: 'key operator',
+  PreferredSchedulingTerm: 'weight',
+  PodAffinityTerm: 'topologyKey',
+  WeightedPodAffinityTerm: 'weight',
+  Container: 'name',
+  EphemeralContainerCommon: 'name',
+  ContainerPort: 'containerPort',
+  ContainerResizePolicy: 'resourceName restartPolicy',
+  EnvVar: 'name',
+  ObjectFieldSelector: 'fieldPath',
+  ResourceFieldSelector: 'resource',
+  ConfigMapKeySelector: 'key',
+  SecretKeySelector: 'key',
+  FileKeySelector: 'volumeName path key',
+  ResourceClaim: 'name',
+  VolumeMount: 'name mountPath',
+  VolumeDevice: 'name devicePath',
+  HTTPHeader: 'name value',
+  GRPCAction: 'port',
+  SleepAction: 'seconds',
+  Volume: 'name',
+  HostPathVolumeSource: 'path',
+  GCEPersistentDiskVolumeSource: 'pdName',
+  AWSElasticBlockStoreVolumeSource: 'volumeID',
+  GitRepoVolumeSource: 'repository',
+  KeyToPath: 'key path',
+  NFSVolumeSource: 'server path',
+  ISCSIVolumeSource: 'targetPortal iqn lun',
+  GlusterfsVolumeSource: 'endpoints path',
+  PersistentVolumeClaimVolumeSource: 'claimName',
+  RBDVolumeSource: 'image',
+  FlexVolumeSource: 'driver',
+  CinderVolumeSource: 'volumeID',
+  DownwardAPIVolumeFile: 'path',
+  AzureFileVolumeSource: 'secretName shareName',
+  VsphereVirtualDiskVolumeSource: 'volumePath',
+  QuobyteVolumeSource: 'registry volume',
+  AzureDiskVolumeSource: 'diskName diskURI',
+  PhotonPersistentDiskVolumeSource: 'pdID',
+  ServiceAccountTokenProjection: 'path',
+  ClusterTrustBundleProjection: 'path',
+  PortworxVolumeSource: 'volumeID',
+  ScaleIOVolumeSource: 'gateway system',
+  CSIVolumeSource: 'driver',
+  PodCondition: 'type status',
+  HostIP: 'ip',
+  PodIP: 'ip',
+  PodResourceClaimStatus: 'name',
+  PodExtendedResourceClaimStatus: 'resourceClaimName',
+  ContainerExtendedResourceRequest: 'containerName resourceName requestName',
+  ContainerStatus: 'name ready restartCount image imageID',
+  ContainerStateTerminated: 'exitCode',
+  VolumeMountStatus: 'name mountPath',
+  LinuxContainerUser: 'uid gid',
+  ResourceStatus: 'name',
+  ResourceHealth: 'resourceID',
+  ReplicationControllerStatus: 'replicas',
+  ReplicationControllerCondition: 'type status',
+  Taint: 'key effect',
+  ConfigMapNodeConfigSource: 'namespace name kubeletConfigKey',
+  NodeCondition: 'type status',
+  NodeAddress: 'type address',
+  DaemonEndpoint: 'Port',
+  NodeSystemInfo:
+    'machineID systemUUID bootID kernelVersion osImage containerRuntimeVersion kubeletVersion kubeProxyVersion ' +
+    'operatingSystem architecture',
+  AttachedVolume: 'name devicePath',
+  NodeRuntimeHandler: 'name',
+  GlusterfsPersistentVolumeSource: 'endpoints path',
+  RBDPersistentVolumeSource: 'image',
+  ISCSIPersistentVolumeSource: 'targetPortal iqn lun',
+  CinderPersistentVolumeSource: 'volumeID',
+  FlexPersistentVolumeSource: 'driver',
+  AzureFilePersistentVolumeSource: 'secretName shareName',
+  ScaleIOPersistentVolumeSource: 'gateway system',
+  LocalVolumeSource: 'path',
+  CSIPersistentVolumeSource: 'driver volumeHandle',
+  PersistentVolumeClaimCondition: 'type status',
+  ModifyVolumeStatus: 'status',
+  // apps/v1
+  DeploymentCondition: 'type status',
+  ReplicaSetStatus: 'replicas',
+  ReplicaSetCondition: 'type status',
+  StatefulSetSpec: 'serviceName',
+  StatefulSetOrdinals: 'start',
+  StatefulSetStatus: 'replicas availableReplicas',
+  StatefulSetCondition: 'type status',
+  DaemonSetStatus: 'currentNumberScheduled numberMisscheduled desiredNumberScheduled numberReady',
+  DaemonSetCondition: 'type status',
+  ControllerRevision: 'revision',
+  // batch/v1
+  JobCondition: 'type status',
+  PodFailurePolicyRule: 'action',
+  PodFailurePolicyOnExitCodesRequirement: 'operator',
+  PodFailurePolicyOnPodConditionsPattern: 'type status',
+  CronJobSpec: 'schedule',
+  // autoscaling/v2 and v1
+  HorizontalPodAutoscalerSpec: 'maxReplicas',
+  CrossVersionObjectReference: 'kind name',
+  MetricSpec: 'type',
+  MetricStatus: 'type',
+  ResourceMetricSource: 'name',
+  ContainerResourceMetricSource: 'name container',
+  ResourceMetricStatus: 'name',
+  ContainerResourceMetricStatus: 'name container',
+  MetricIdentifier: 'name',
+  MetricTarget: 'type',
+  HPAScalingPolicy: 'type value periodSeconds',
+  HorizontalPodAutoscalerStatus: 'desiredReplicas',
+  HorizontalPodAutoscalerCondition: 'type status',
+  ScaleStatus: 'replicas',
+  // authentication.k8s.io/v1, authorization.k8s.io/v1, policy/v1
+  TokenRequestStatus: 'token',
+  SubjectAccessReviewStatus: 'allowed',
+  SubjectRulesReviewStatus: 'incomplete',
+  PodDisruptionBudgetStatus: 'disruptionsAllowed currentHealthy desiredHealthy expectedPods',
+};
+
+/** Messages whose decoders read their raw fields (envelope, well-known types): nothing is dropped. */
+const RAW_MESSAGES: ReadonlySet<string> = new Set([...WELL_KNOWN, 'Unknown', 'RuntimeTypeMeta']);
+
 /** `apiVersion/kind` of every kind the decoder accepts → its root message. */
 export const ROOTS: Readonly<Record<string, string>> = {
   'v1/Namespace': 'Namespace',
@@ -758,11 +1035,38 @@ function parseField(spec: string): FieldDescriptor {
   return field;
 }
 
+/** Sets one flag on the listed scalar fields; a name that is not a singular scalar is a bug here. */
+function flag(out: Record<string, Record<number, FieldDescriptor>>, lists: Record<string, string>, key: 'pointer' | 'noOmitEmpty'): void {
+  for (const [message, names] of Object.entries(lists)) {
+    const table = out[message];
+    if (!table) throw new Error(`schema: ${key} names unknown message ${message}`);
+    for (const name of names.split(/\s+/)) {
+      const f = Object.values(table).find((d) => d.name === name);
+      if (!f || f.repeated || f.map || f.inline || !SCALAR_KINDS.has(f.kind)) {
+        throw new Error(`schema: ${key} ${message}.${name} is not a singular scalar field`);
+      }
+      f[key] = true;
+      f.keepZero = true;
+    }
+  }
+}
+
 function build(sources: Record<string, Record<number, string>>): Record<string, MessageDescriptor> {
-  const out: Record<string, MessageDescriptor> = {};
+  const tables: Record<string, Record<number, FieldDescriptor>> = {};
   for (const [message, fields] of Object.entries(sources)) {
     const table: Record<number, FieldDescriptor> = {};
-    for (const [num, spec] of Object.entries(fields)) table[Number(num)] = parseField(spec);
+    for (const [num, spec] of Object.entries(fields)) {
+      const f = parseField(spec);
+      if (RAW_MESSAGES.has(message)) f.keepZero = true;
+      table[Number(num)] = f;
+    }
+    tables[message] = table;
+  }
+  flag(tables, POINTER, 'pointer');
+  flag(tables, NO_OMITEMPTY, 'noOmitEmpty');
+  const out: Record<string, MessageDescriptor> = {};
+  for (const [message, table] of Object.entries(tables)) {
+    for (const f of Object.values(table)) Object.freeze(f);
     out[message] = Object.freeze(table);
   }
   return out;

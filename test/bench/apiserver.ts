@@ -313,7 +313,10 @@ async function main(): Promise<void> {
   type Op = (client: number, seq: number) => Promise<boolean>;
   const cell = async (label: string, clients: number, op: (a: http.Agent) => Op, seconds = SECONDS): Promise<Cell> => {
     const a = new http.Agent({ keepAlive: true, maxSockets: clients });
-    try { return await closedLoop(label, clients, seconds, op(a)); } finally { a.destroy(); }
+    try { return await closedLoop(label, clients, seconds, op(a)); } finally {
+      a.destroy();
+      if (api.proc!.exitCode !== null || api.proc!.signalCode !== null) throw new Error(`apiserver died (${api.proc!.exitCode ?? api.proc!.signalCode}):\n${api.out.slice(-3000)}`);
+    }
   };
   const create = (ns: string, prefix: string) => (a: http.Agent): Op => async (_c, i) => {
     const good = ok(await request(a, port, 'POST', cms(ns), cmBody(`${prefix}${i}`, i)));
