@@ -315,7 +315,7 @@ async function main(): Promise<void> {
     const a = new http.Agent({ keepAlive: true, maxSockets: clients });
     try { return await closedLoop(label, clients, seconds, op(a)); } finally {
       a.destroy();
-      if (api.proc!.exitCode !== null || api.proc!.signalCode !== null) throw new Error(`apiserver died (${api.proc!.exitCode ?? api.proc!.signalCode}):\n${api.out.slice(-3000)}`);
+      if (api.proc!.exitCode !== null || api.proc!.signalCode !== null) throw new Error(`apiserver exited mid-run (code ${api.proc!.exitCode}, signal ${api.proc!.signalCode}; code 0 = it got SIGTERM/SIGINT):\n${api.out.slice(-3000)}`);
     }
   };
   const create = (ns: string, prefix: string) => (a: http.Agent): Op => async (_c, i) => {

@@ -623,14 +623,17 @@ const families: Family[] = [
       const key = badKey ? invalidLabelKey(rng) : rng.pick(['app', 'example.com/tier', 'x']);
       const value = badKey ? 'ok' : invalidLabelValue(rng);
       const where = rng.int(6);
-      const note = `${json(key)}: ${json(value)}`;
+      let note = `label ${json(key)}: ${json(value)}`;
       if (where === 0) {
         // Merge-patch the fixture's labels.
         return { method: 'PATCH', path: itemPath(k), contentType: MERGE, body: json({ metadata: { labels: { [key]: value } } }), note };
       }
       const o = named(k, fresh());
       if (where === 1) {
-        o.metadata.annotations = { ...(o.metadata.annotations ?? {}), [badKey ? key : rng.pick(['a b', '-x', 'x/y/z'])]: 'v' };
+        // Annotation keys are checked lower-cased, so an upper-case prefix is fine there.
+        const annotation = badKey && key.toLowerCase() !== 'example.com/x' ? key : rng.pick(['a b', '-x', 'x/y/z']);
+        o.metadata.annotations = { ...(o.metadata.annotations ?? {}), [annotation]: 'v' };
+        note = `annotation ${json(annotation)}`;
       } else if (where === 2 && k === DEPLOYMENT) {
         o.spec.template.metadata.labels[key] = value;
         o.spec.selector.matchLabels[key] = value;
@@ -784,7 +787,7 @@ const families: Family[] = [
   },
   {
     name: 'oversize-bodies',
-    count: 30,
+    count: 50,
     gen: ({ rng, fresh }) => {
       const extra = rng.pick([1, 100, 4096, 65536, MiB]);
       const name = fresh();
@@ -1296,7 +1299,7 @@ const families: Family[] = [
         case 5:
           return { method: 'PUT', path: itemPath(CONFIGMAP), contentType: JSON_CT, body: `{"metadata":{"name":"cm-fixture","annotations":{"a":"b"}},"data":{"k":${v}}}`, note };
         default:
-          return { method: 'DELETE', path: victimPath('victim-0'), contentType: JSON_CT, body: `{"preconditions":${v}}`, note };
+          return { method: 'DELETE', path: victimPath('victim-0'), contentType: JSON_CT, body: `{"gracePeriodSeconds":${v}}`, note };
       }
     },
   },
@@ -1547,7 +1550,7 @@ function parseResponse(raw: Buffer): Answer {
   const text = raw.toString('utf8');
   const split = text.indexOf('\r\n\r\n');
   const status = /^HTTP\/1\.[01] (\d{3})/.exec(text);
-  if (split < 0 || !status) return { body: text.slice(0, 300), error: raw.length ? 'malformed HTTP response' : 'connection closed without an answer' };
+  if (split < 0 || !status) return { body: text.slice(0, 300), error: raw.length ? 'malformed HTTP response' : 'connection closed (or reset) without an answer' };
   let body = text.slice(split + 4);
   if (/\r\ntransfer-encoding:\s*chunked/i.test(text.slice(0, split))) {
     let out = '';

@@ -5,7 +5,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export const ROOT = resolve(import.meta.dirname, '../..');
+/** The package root, from test/support or from its compiled copy in dist/test/support. */
+export const ROOT = resolve(import.meta.dirname, import.meta.dirname.includes('/dist/') ? '../../..' : '../..');
 export const CLI = join(ROOT, 'dist/shared/cli.js');
 
 export async function freePort(): Promise<number> {
