@@ -2,7 +2,9 @@
 // handlers need; every malformed input becomes a coded 4xx here.
 import YAML from 'yaml';
 import { errors } from '../shared/errors.js';
+import { isDNS1123Label, isValidPathSegmentName } from '../shared/validation.js';
 import { parseFieldSelector, parseLabelSelector } from '../shared/selectors.js';
+import { checkNesting, checkYamlNesting, findDuplicateKey } from './body-limits.js';
 import { decodeK8sProtobuf } from './protobuf/decode.js';
 import { PATCH_CONTENT_TYPES, type PatchType } from './patch/apply-patch.js';
 import { checkFieldSelector } from './registry/fields.js';
@@ -38,6 +40,11 @@ export function parseResourcePath(group: string, version: string, rest: string[]
   if (!resource) throw errors.pathNotFound();
   if (namespace !== undefined && !resource.namespaced) throw errors.pathNotFound();
   const [, name, subresource] = segs;
+  if (namespace !== undefined && isDNS1123Label(namespace).length) throw errors.badRequest(`invalid namespace ${JSON.stringify(namespace)} in the request path`);
+  if (name !== undefined) {
+    const bad = isValidPathSegmentName(name);
+    if (bad.length || name === '') throw errors.badRequest(`invalid name ${JSON.stringify(name)} in the request path: ${bad[0] ?? 'may not be empty'}`);
+  }
   if (subresource !== undefined && !resource.subresources.includes(subresource as never)) throw errors.pathNotFound();
   if (name !== undefined && resource.namespaced && namespace === undefined) throw errors.pathNotFound();
   return { resource, namespace, name, subresource, watchPath };
@@ -64,7 +71,7 @@ export function boolParam(q: Query, key: string): boolean {
 export function intParam(q: Query, key: string): number | undefined {
   const v = one(q, key);
   if (v === undefined || v === '') return undefined;
-  if (!/^-?\d+$/.test(v)) throw errors.badRequest(`invalid value for ${key}: ${JSON.stringify(v)}: must be an integer`);
+  if (!/^-?\d{1,15}$/.test(v)) throw errors.badRequest(`invalid value for ${key}: ${JSON.stringify(v)}: must be an integer`);
   return Number(v);
 }
 
@@ -72,8 +79,19 @@ export function listOptions(r: ResourceInfo, q: Query): ListOptions {
   const fieldSelector = parseFieldSelector(one(q, 'fieldSelector') ?? '');
   checkFieldSelector(r, fieldSelector);
   const limit = intParam(q, 'limit');
+  const timeout = intParam(q, 'timeoutSeconds');
+  if (timeout !== undefined && timeout < 0) throw errors.badRequest('timeoutSeconds must be non-negative');
+  resourceVersionParam(q);
   if (limit !== undefined && limit < 0) throw errors.badRequest('limit must be a non-negative integer');
   return { labelSelector: parseLabelSelector(one(q, 'labelSelector') ?? ''), fieldSelector, limit: limit || undefined, continue: one(q, 'continue') || undefined };
+}
+
+/** The resourceVersion query parameter: unset, "", or a non-negative integer. */
+export function resourceVersionParam(q: Query): number | undefined {
+  const rv = one(q, 'resourceVersion');
+  if (rv === undefined || rv === '') return undefined;
+  if (!/^\d{1,15}$/.test(rv)) throw errors.badRequest(`invalid resource version: ${JSON.stringify(rv)}`);
+  return Number(rv);
 }
 
 export function writeOptions(q: Query): WriteOptions {
@@ -97,15 +115,20 @@ export function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-/** Decodes a create/update body: JSON or YAML, one document. */
-export function decodeBody(contentType: string | undefined, body: Buffer | undefined): unknown {
+/** Decodes a create/update body: JSON, YAML (one document) or Kubernetes protobuf. */
+export function decodeBody(contentType: string | undefined, body: Buffer | undefined, strict = false): unknown {
   const type = mediaType(contentType);
   if (body === undefined || body.length === 0) throw errors.badRequest('the request body is empty: expected an object');
-  if (type === PROTOBUF) return decodeK8sProtobuf(body).object;
+  if (type === PROTOBUF) return checked(decodeK8sProtobuf(body).object);
   const raw = text(body);
-  if (type === 'application/json' || type === '') return parseJson(raw);
-  if (type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') return parseYaml(raw);
+  if (type === 'application/json' || type === '') return parseJson(raw, strict);
+  if (type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') return parseYaml(raw, strict);
   throw errors.unsupportedMediaType(contentType ?? '');
+}
+
+function checked<T>(v: T): T {
+  checkNesting(v);
+  return v;
 }
 
 const PROTOBUF = 'application/vnd.kubernetes.protobuf';
@@ -117,60 +140,94 @@ function text(body: Buffer): string {
   return s;
 }
 
-export function decodePatch(contentType: string | undefined, body: Buffer | undefined): { type: PatchType; body: unknown } {
+export function decodePatch(contentType: string | undefined, body: Buffer | undefined, strict = false): { type: PatchType; body: unknown } {
   const type = PATCH_CONTENT_TYPES[mediaType(contentType)];
   if (!type) throw errors.unsupportedMediaType(contentType ?? '');
   if (body === undefined || body.length === 0) throw errors.badRequest('the patch body is empty');
   const raw = text(body);
-  return { type, body: type === 'apply' ? parseYaml(raw) : parseJson(raw) };
+  return { type, body: type === 'apply' ? parseYaml(raw, strict) : parseJson(raw, strict) };
 }
 
-export function decodeDeleteOptions(contentType: string | undefined, buf: Buffer | undefined, q: Query): DeleteOptions {
+export function decodeDeleteOptions(contentType: string | undefined, buf: Buffer | undefined, q: Query): DeleteOptions & { dryRun: boolean } {
   let body: Record<string, unknown> = {};
   if (buf !== undefined && buf.length > 0) {
     const type = mediaType(contentType);
-    const parsed = type === PROTOBUF ? decodeK8sProtobuf(buf).object : type === 'application/yaml' ? parseYaml(text(buf)) : parseJson(text(buf));
+    let parsed: unknown;
+    if (type === PROTOBUF) parsed = checked(decodeK8sProtobuf(buf).object);
+    else if (type === 'application/yaml') parsed = parseYaml(text(buf));
+    else if (type === 'application/json' || type === '') parsed = parseJson(text(buf));
+    else throw errors.unsupportedMediaType(contentType ?? '');
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw errors.badRequest('DeleteOptions must be a JSON object');
     body = parsed as Record<string, unknown>;
+    if (body.kind !== undefined && body.kind !== 'DeleteOptions') throw errors.badRequest(`the kind in the data (${String(body.kind)}) does not match the expected kind (DeleteOptions)`);
   }
   const grace = intParam(q, 'gracePeriodSeconds') ?? body.gracePeriodSeconds;
-  if (grace !== undefined && (typeof grace !== 'number' || !Number.isInteger(grace))) throw errors.badRequest('gracePeriodSeconds must be an integer');
+  if (grace !== undefined && grace !== null && (typeof grace !== 'number' || !Number.isSafeInteger(grace))) throw errors.badRequest('gracePeriodSeconds must be an integer');
   const policy = one(q, 'propagationPolicy') ?? body.propagationPolicy;
-  if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy as string)) {
+  if (policy !== undefined && policy !== null && !['Orphan', 'Background', 'Foreground'].includes(policy as string)) {
     throw errors.badRequest(`propagationPolicy: Unsupported value: ${JSON.stringify(policy)}: supported values: "Foreground", "Background", "Orphan"`);
   }
   const pre = body.preconditions;
-  if (pre !== undefined && (typeof pre !== 'object' || pre === null || Array.isArray(pre))) throw errors.badRequest('preconditions must be an object');
-  const orphan = one(q, 'orphanDependents') ?? body.orphanDependents;
+  if (pre !== undefined && pre !== null) {
+    if (typeof pre !== 'object' || Array.isArray(pre)) throw errors.badRequest('preconditions must be an object');
+    for (const k of ['uid', 'resourceVersion'] as const) {
+      const v = (pre as Record<string, unknown>)[k];
+      if (v !== undefined && v !== null && typeof v !== 'string') throw errors.badRequest(`preconditions.${k} must be a string`);
+    }
+  }
+  const orphanRaw = one(q, 'orphanDependents') ?? body.orphanDependents;
+  if (orphanRaw !== undefined && orphanRaw !== null && typeof orphanRaw !== 'boolean' && orphanRaw !== 'true' && orphanRaw !== 'false') {
+    throw errors.badRequest('orphanDependents must be a boolean');
+  }
+  const orphan = orphanRaw === true || orphanRaw === 'true';
+  if (orphanRaw !== undefined && orphanRaw !== null && policy !== undefined && policy !== null) {
+    throw errors.invalid('DeleteOptions', '', '', [{ reason: 'FieldValueForbidden', message: 'Forbidden: orphanDependents and deletionPropagation cannot be both set', field: 'propagationPolicy' }]);
+  }
+  const bodyDry = body.dryRun;
+  if (bodyDry !== undefined && bodyDry !== null && (!Array.isArray(bodyDry) || bodyDry.some((d) => d !== 'All'))) {
+    throw errors.badRequest(`dryRun: Unsupported value: ${JSON.stringify(bodyDry)}: supported values: ["All"]`);
+  }
   return {
-    gracePeriodSeconds: grace as number | undefined,
-    propagationPolicy: policy as DeleteOptions['propagationPolicy'],
-    preconditions: pre as DeleteOptions['preconditions'],
-    orphanDependents: orphan === true || orphan === 'true',
+    gracePeriodSeconds: (grace ?? undefined) as number | undefined,
+    propagationPolicy: (policy ?? undefined) as DeleteOptions['propagationPolicy'],
+    preconditions: (pre ?? undefined) as DeleteOptions['preconditions'],
+    orphanDependents: orphan,
+    dryRun: Array.isArray(bodyDry) && bodyDry.length > 0,
   };
 }
 
-function parseJson(raw: string): unknown {
+function parseJson(raw: string, strict = false): unknown {
+  let v: unknown;
   try {
-    return JSON.parse(raw);
+    v = JSON.parse(raw);
   } catch (err) {
     throw errors.badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
   }
+  checkNesting(v);
+  if (strict) {
+    const dup = findDuplicateKey(raw);
+    if (dup !== undefined) throw errors.badRequest(`strict decoding error: json: duplicate field "${dup}"`);
+  }
+  return v;
 }
 
-function parseYaml(raw: string): unknown {
+function parseYaml(raw: string, strict = false): unknown {
+  checkYamlNesting(raw);
   let docs: YAML.Document.Parsed[];
   try {
-    docs = YAML.parseAllDocuments(raw, { uniqueKeys: false }) as YAML.Document.Parsed[];
+    docs = YAML.parseAllDocuments(raw, { uniqueKeys: strict }) as YAML.Document.Parsed[];
   } catch (err) {
     throw errors.badRequest(`error converting YAML to JSON: ${(err as Error).message}`);
   }
   if (!Array.isArray(docs) || docs.length !== 1) throw errors.badRequest('error converting YAML to JSON: expected exactly one YAML document');
   const doc = docs[0]!;
   if (doc.errors.length) throw errors.badRequest(`error converting YAML to JSON: ${doc.errors[0]!.message}`);
+  let v: unknown;
   try {
-    return doc.toJS({ maxAliasCount: 100 });
+    v = doc.toJS({ maxAliasCount: 100 });
   } catch (err) {
     throw errors.badRequest(`error converting YAML to JSON: ${(err as Error).message}`);
   }
+  checkNesting(v);
+  return v;
 }

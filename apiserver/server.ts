@@ -42,7 +42,17 @@ export async function startApiserver(opts: ApiserverOptions): Promise<Apiserver>
   const registry = new Registry(storage, allocations, log);
   const deps: ResourceDeps = { registry, bookmarkIntervalMs: opts.bookmarkIntervalMs };
 
-  const app = Fastify({ bodyLimit: opts.maxRequestBodyBytes, routerOptions: { maxParamLength: 1000 }, return503OnClosing: false, forceCloseConnections: true });
+  const app = Fastify({
+    bodyLimit: opts.maxRequestBodyBytes,
+    routerOptions: { maxParamLength: 1000 },
+    return503OnClosing: false,
+    forceCloseConnections: true,
+    // Errors Fastify raises before routing (a malformed %-escape) get a Status too.
+    frameworkErrors: (err, _req, rawReply) => {
+      const reply = rawReply as unknown as FastifyReply;
+      void reply.code(400).header('content-type', 'application/json').send(JSON.stringify(errors.badRequest(`malformed request: ${err.message}`).toStatus()));
+    },
+  });
   await app.register(fastifyWebsocket, { options: { maxPayload: opts.maxRequestBodyBytes } });
 
   // Bodies arrive as bytes whatever their type; handlers decode them by Content-Type so
@@ -53,7 +63,13 @@ export async function startApiserver(opts: ApiserverOptions): Promise<Apiserver>
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
     let apiErr: ApiError;
     if (err instanceof ApiError) apiErr = err;
-    else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') apiErr = errors.tooLarge(`Request entity too large: limit is ${opts.maxRequestBodyBytes}`);
+    else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      apiErr = errors.tooLarge(`Request entity too large: limit is ${opts.maxRequestBodyBytes}`);
+      // Fastify asks to close the connection while the client is still uploading; the
+      // reset would swallow the 413. Keep it open so Node reads and discards the rest
+      // (bounded by the server's request timeout), and the client sees the answer.
+      void reply.removeHeader('connection');
+    }
     else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') apiErr = errors.unsupportedMediaType(String(req.headers['content-type'] ?? ''));
     else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) apiErr = errors.badRequest(err.message);
     else {

@@ -43,6 +43,8 @@ export async function handleResource(deps: ResourceDeps, req: FastifyRequest, re
   const ns = info.namespace;
   (req as FastifyRequest & { resourceLabel?: string }).resourceLabel = r.plural;
 
+  const strict = one(q, 'fieldValidation') === 'Strict';
+  if (info.subresource === 'binding' && req.method !== 'POST') throw errors.methodNotAllowed('binding only supports create (POST)');
   switch (req.method) {
     case 'GET': {
       const format = negotiate(req.headers.accept);
@@ -58,20 +60,20 @@ export async function handleResource(deps: ResourceDeps, req: FastifyRequest, re
     }
     case 'POST': {
       if (info.name !== undefined && info.subresource === 'binding') {
-        await bindPod(registry, r, ns!, info.name, decodeBody(ct, body), writeOptions(q));
+        await bindPod(registry, r, ns!, info.name, decodeBody(ct, body, strict), writeOptions(q));
         return sendJson(reply, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 }, 'json', r);
       }
       if (info.name !== undefined) throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
       const format = negotiate(req.headers.accept);
       const opts = writeOptions(q);
-      const result = await registry.create(r, ns, decodeBody(ct, body), opts);
+      const result = await registry.create(r, ns, decodeBody(ct, body, strict), opts);
       return sendWrite(reply, r, 201, result, format, opts);
     }
     case 'PUT': {
       if (info.name === undefined) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
       const format = negotiate(req.headers.accept);
       const opts = writeOptions(q);
-      const input = decodeBody(ct, body);
+      const input = decodeBody(ct, body, strict);
       if (info.subresource === 'scale') {
         const result = await writeScale(registry, r, ns, info.name, { put: input }, opts);
         return sendJson(reply, 200, toScale(result.obj), format, r, opts);
@@ -83,7 +85,7 @@ export async function handleResource(deps: ResourceDeps, req: FastifyRequest, re
       if (info.name === undefined) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
       const format = negotiate(req.headers.accept);
       const opts = writeOptions(q);
-      const { type, body: patch } = decodePatch(ct, body);
+      const { type, body: patch } = decodePatch(ct, body, strict);
       if (info.subresource === 'scale') {
         if (type === 'apply') throw errors.unsupportedMediaType(ct ?? '');
         const result = await writeScale(registry, r, ns, info.name, { patchType: type, patch }, opts);
@@ -96,6 +98,7 @@ export async function handleResource(deps: ResourceDeps, req: FastifyRequest, re
       const format = negotiate(req.headers.accept);
       const opts = writeOptions(q);
       const options = decodeDeleteOptions(ct, body, q);
+      if (options.dryRun) opts.dryRun = true;
       if (info.name === undefined) {
         const deleted = await registry.deleteCollection(r, ns, listOptions(r, q), options, opts);
         const items = deleted.map((obj) => ({ key: '', rev: 0, obj, raw: JSON.stringify(obj) }));

@@ -36,6 +36,13 @@ export async function writeScale(
       const scale = 'put' in input ? input.put : applyPatch(input.patchType, current as unknown as Record<string, unknown>, input.patch);
       if (typeof scale !== 'object' || scale === null || Array.isArray(scale)) throw errors.badRequest('the body must be an autoscaling/v1 Scale object');
       const s = scale as KubeObject;
+      if (s.kind !== undefined && s.kind !== 'Scale') throw errors.badRequest(`the kind in the data (${String(s.kind)}) does not match the expected kind (Scale)`);
+      if (s.apiVersion !== undefined && s.apiVersion !== 'autoscaling/v1') {
+        throw errors.badRequest(`the API version in the data (${String(s.apiVersion)}) does not match the expected API version (autoscaling/v1)`);
+      }
+      if (s.metadata?.name !== undefined && s.metadata.name !== name) {
+        throw errors.badRequest(`the name of the object (${String(s.metadata.name)}) does not match the name on the URL (${name})`);
+      }
       const rv = s.metadata?.resourceVersion;
       if (rv && rv !== String(cur.rev)) {
         throw errors.conflict(r.plural, r.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
@@ -44,6 +51,7 @@ export async function writeScale(
       if (replicas === undefined) throw errors.invalid('Scale', 'autoscaling', name, [cause.required('spec.replicas')]);
       if (typeof replicas !== 'number' || !Number.isInteger(replicas)) throw errors.invalid('Scale', 'autoscaling', name, [cause.typeInvalid('spec.replicas', replicas, 'must be an integer')]);
       if (replicas < 0) throw errors.invalid('Scale', 'autoscaling', name, [cause.invalid('spec.replicas', replicas, 'must be greater than or equal to 0')]);
+      if (replicas > 2147483647) throw errors.invalid('Scale', 'autoscaling', name, [cause.invalid('spec.replicas', replicas, 'must be a 32-bit integer')]);
       copy.spec = { ...(copy.spec ?? {}), replicas };
       return copy;
     },
@@ -54,7 +62,9 @@ export async function writeScale(
 /** pods/binding: assigns a pod to a node once, as the scheduler's bind does. */
 export async function bindPod(registry: Registry, r: ResourceInfo, ns: string, name: string, body: unknown, opts: WriteOptions): Promise<void> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw errors.badRequest('the body must be a v1 Binding object');
-  const b = body as { metadata?: { name?: string }; target?: { name?: unknown; kind?: unknown } };
+  const b = body as { apiVersion?: unknown; kind?: unknown; metadata?: { name?: string }; target?: { name?: unknown; kind?: unknown } };
+  if (b.kind !== undefined && b.kind !== 'Binding') throw errors.badRequest(`the kind in the data (${String(b.kind)}) does not match the expected kind (Binding)`);
+  if (b.apiVersion !== undefined && b.apiVersion !== 'v1') throw errors.badRequest(`the API version in the data (${String(b.apiVersion)}) does not match the expected API version (v1)`);
   if (b.metadata?.name && b.metadata.name !== name) throw errors.badRequest(`the name of the object (${b.metadata.name}) does not match the name on the URL (${name})`);
   const node = b.target?.name;
   if (typeof node !== 'string' || node === '') throw errors.invalid('Binding', '', name, [cause.required('target.name')]);

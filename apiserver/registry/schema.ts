@@ -48,7 +48,7 @@ interface SchemaFile {
   types: Record<string, TypeDef>;
 }
 
-type Scalar = 'string' | 'integer' | 'number' | 'boolean' | 'object' | 'time' | 'bytes' | 'quantity' | 'intOrString';
+type Scalar = 'string' | 'int32' | 'integer' | 'number' | 'boolean' | 'object' | 'time' | 'bytes' | 'quantity' | 'intOrString';
 
 type TypeNode =
   | { k: 'scalar'; t: Scalar }
@@ -57,7 +57,7 @@ type TypeNode =
   | { k: 'struct'; name: string };
 
 const SCHEMA = schemaFile as SchemaFile;
-const SCALARS = new Set<string>(['string', 'integer', 'number', 'boolean', 'object', 'time', 'bytes', 'quantity', 'intOrString']);
+const SCALARS = new Set<string>(['string', 'int32', 'integer', 'number', 'boolean', 'object', 'time', 'bytes', 'quantity', 'intOrString']);
 const structFields = new Map<string, Map<string, TypeNode>>();
 
 function parseRef(ref: string): TypeNode {
@@ -146,6 +146,14 @@ function invalid(ctx: WalkContext, path: string, shown: string, detail: string):
   addCause(ctx, { reason: 'FieldValueInvalid', message: `Invalid value: ${shown}: ${detail}`, field: path || '<root>' });
 }
 
+/** Calendar sanity beyond the RFC 3339 shape: 2024-13-45T99:00:00Z is not a time. */
+function validDateTime(v: string): boolean {
+  const [y, mo, d, h, mi, se] = v.slice(0, 19).split(/[-T:tT]/).map(Number) as number[];
+  if (mo! < 1 || mo! > 12 || h! > 23 || mi! > 59 || se! > 60) return false;
+  const days = new Date(Date.UTC(y!, mo!, 0)).getUTCDate();
+  return d! >= 1 && d! <= days;
+}
+
 function isBase64(s: string): boolean {
   const compact = s.replace(/[\r\n]/g, '');
   return compact.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(compact);
@@ -206,15 +214,20 @@ function walkScalar(value: unknown, t: Scalar, path: string, depth: number, ctx:
     case 'boolean':
       if (typeof value !== 'boolean') typeMismatch(ctx, path, value, 'boolean');
       return;
+    case 'int32':
+      if (typeof value !== 'number' || !Number.isInteger(value)) typeMismatch(ctx, path, value, 'integer');
+      else if (value < -2147483648 || value > 2147483647) invalid(ctx, path, show(value), 'must be a 32-bit integer (-2147483648 to 2147483647)');
+      return;
     case 'integer':
       if (typeof value !== 'number' || !Number.isInteger(value)) typeMismatch(ctx, path, value, 'integer');
+      else if (!Number.isSafeInteger(value)) invalid(ctx, path, show(value), 'must be an integer between -(2^53-1) and 2^53-1');
       return;
     case 'number':
       if (typeof value !== 'number' || !Number.isFinite(value)) typeMismatch(ctx, path, value, 'number');
       return;
     case 'time':
       if (typeof value !== 'string') typeMismatch(ctx, path, value, 'string');
-      else if (!RFC3339.test(value)) invalid(ctx, path, show(value), `${path} in body must be of type date-time`);
+      else if (!RFC3339.test(value) || !validDateTime(value)) invalid(ctx, path, show(value), `${path} in body must be of type date-time`);
       return;
     case 'bytes':
       // Secret data: never echo the value back.
@@ -326,6 +339,8 @@ function propertySchema(typeRef: string, refs: Set<string>): JsonObject {
     case 'boolean':
     case 'integer':
       return { type: typeRef };
+    case 'int32':
+      return { type: 'integer', format: 'int32' };
     case 'number':
       return { type: 'number', format: 'double' };
     case 'bytes':

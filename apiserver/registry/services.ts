@@ -52,22 +52,36 @@ export class ServiceAllocations {
     return causes;
   }
 
+  /**
+   * Keeps what the server allocated when an update leaves it out (a PUT built from a
+   * manifest has no clusterIP), and drops node ports a type change to ClusterIP leaves
+   * behind, as Kubernetes' service strategy does. Runs before validation.
+   */
+  carryOver(old: KubeObject, svc: KubeObject): void {
+    const o = old as any;
+    const s = svc as any;
+    if (!s.spec || typeof s.spec !== 'object') return;
+    if (hasClusterIP(s) && hasClusterIP(o) && !s.spec.clusterIP && !s.spec.clusterIPs) {
+      s.spec.clusterIP = o.spec?.clusterIP;
+      s.spec.clusterIPs = o.spec?.clusterIPs;
+    }
+    if (!Array.isArray(s.spec.ports)) return;
+    for (const p of s.spec.ports) {
+      if (!p || typeof p !== 'object') continue;
+      const before = (o.spec?.ports ?? []).find((q: any) => q.port === p.port && (q.protocol ?? 'TCP') === (p.protocol ?? 'TCP'));
+      if (needsNodePorts(s) && !p.nodePort && before?.nodePort && needsNodePorts(o)) p.nodePort = before.nodePort;
+      // Left over from the old type, not asked for anew: drop instead of refusing.
+      if (!needsNodePorts(s) && needsNodePorts(o) && p.nodePort && p.nodePort === before?.nodePort) delete p.nodePort;
+    }
+  }
+
   /** Allocates nodePorts that a type change or a new port needs and releases dropped ones. */
   onUpdate(old: KubeObject, svc: KubeObject, dryRun: boolean): StatusCause[] {
     const o = old as any;
     const s = svc as any;
     const oldPorts = new Set<number>((o.spec?.ports ?? []).map((p: any) => p.nodePort).filter(Boolean));
-    if (!needsNodePorts(s)) for (const p of s.spec?.ports ?? []) delete p.nodePort;
-    else {
-      // Ports keep their node port across an update unless the client changed it.
-      for (const p of s.spec?.ports ?? []) {
-        if (p.nodePort) continue;
-        const before = (o.spec?.ports ?? []).find((q: any) => q.port === p.port && (q.protocol ?? 'TCP') === (p.protocol ?? 'TCP'));
-        if (before?.nodePort && needsNodePorts(o)) p.nodePort = before.nodePort;
-      }
-    }
     const taken: (() => void)[] = [];
-    const causes = needsNodePorts(s) ? this.assignNodePorts(s, oldPorts, dryRun, taken) : [];
+    const causes = this.assignNodePorts(s, oldPorts, dryRun, taken);
     if (causes.length) {
       for (const undo of taken) undo();
       return causes;

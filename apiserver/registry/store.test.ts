@@ -148,6 +148,26 @@ describe('registry store', () => {
     });
   });
 
+  it('keeps the allocated ClusterIP on an update that leaves it out, and refuses to change it', async () => {
+    const a = await reg.create(services, 'ns', { metadata: { name: 'keep' }, spec: { ports: [{ port: 80 }] } }, opts());
+    const ip = a.obj.spec.clusterIP;
+    const put = await reg.update(services, 'ns', 'keep', { metadata: { name: 'keep' }, spec: { ports: [{ port: 81 }] } }, opts());
+    expect(put.obj.spec.clusterIP).toBe(ip);
+    expect(put.obj.spec.clusterIPs).toEqual([ip]);
+    await expect(reg.patch(services, 'ns', 'keep', 'merge', { spec: { clusterIP: '10.96.0.9' } }, opts())).rejects.toMatchObject({ code: 422 });
+  });
+
+  it('drops node ports left over when a NodePort Service becomes ClusterIP, and releases them', async () => {
+    const np = await reg.create(services, 'ns', { metadata: { name: 'np' }, spec: { type: 'NodePort', ports: [{ port: 80 }] } }, opts());
+    const port = np.obj.spec.ports[0].nodePort;
+    const cur = reg.get(services, 'ns', 'np').obj;
+    const back = await reg.update(services, 'ns', 'np', { ...cur, spec: { ...cur.spec, type: 'ClusterIP' } }, opts());
+    expect(back.obj.spec.ports[0].nodePort).toBeUndefined();
+    await expect(reg.patch(services, 'ns', 'np', 'merge', { spec: { ports: [{ port: 80, nodePort: 30001 }] } }, opts())).rejects.toMatchObject({ code: 422 });
+    const again = await reg.create(services, 'ns', { metadata: { name: 'np2' }, spec: { type: 'NodePort', ports: [{ port: 80, nodePort: port }] } }, opts());
+    expect(again.obj.spec.ports[0].nodePort).toBe(port);
+  });
+
   it('server-side apply: creates, merges, drops fields no longer applied, and reports conflicts', async () => {
     const applied = (replicas: number, labels: Record<string, string>) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'ssa', labels }, spec: { ...deployment('ssa').spec, replicas } });
     const a = await reg.patch(deployments, 'ns', 'ssa', 'apply', applied(2, { a: '1', b: '2' }), opts({ fieldManager: 'alice' }));

@@ -364,6 +364,7 @@ export class Registry {
       obj = structuredClone(old);
       obj.spec = { ...(old.spec ?? {}), finalizers: next.spec?.finalizers ?? [] };
     }
+    if (r.plural === 'services' && sub !== 'status') this.services.carryOver(old, obj);
     applyDefaults(r.plural, obj);
     const causes = validateObject(r.plural, obj, old);
     if (causes.length) throw errors.invalid(r.kind, r.group, name, causes);

@@ -45,6 +45,9 @@ function validateService(errs: Errs, svc: Obj, old?: Obj): void {
   const clusterIP = str(errs, spec.clusterIP, 'spec.clusterIP') ?? '';
   const clusterIPs = strList(errs, spec.clusterIPs, 'spec.clusterIPs');
   const ips = clusterIPs.length > 0 ? clusterIPs : clusterIP ? [clusterIP] : [];
+  if (clusterIP && clusterIPs.length > 0 && clusterIPs[0] !== clusterIP) {
+    errs.push(cause.invalid('spec.clusterIPs', clusterIPs, 'first value must match `clusterIP`'));
+  }
   const headless = ips[0] === 'None';
   const ports = items(errs, spec.ports, 'spec.ports');
   if (ports.length === 0 && !headless && type !== 'ExternalName') errs.push(required('spec.ports'));

@@ -5,6 +5,7 @@
 // process, nothing may change the fixtures, and the server must serve normally afterwards.
 // A failing run prints its seed; FUZZ_SEED=<n> replays it, FUZZ_REPORT=<file> writes every
 // failure (not only the first 20) to a file, FUZZ_SKIP=<family,...> leaves families out.
+import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -77,7 +78,7 @@ class Rng {
 // ---------------------------------------------------------------------------
 // Fixtures: one valid object per kind, created in beforeAll and used as patch targets.
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+/** Objects built and inspected freely by the generators. */
 type Obj = Record<string, any>;
 
 interface Kind {
@@ -1662,10 +1663,10 @@ describe('apiserver fuzzing with malformed and invalid requests', () => {
     let stopped = '';
     const started = Date.now();
 
-    const dead = () => api.proc.exitCode !== null || api.proc.signalCode !== null;
-    const waitDead = async (ms: number) => {
-      for (let t = 0; t < ms && !dead(); t += 50) await new Promise((r) => setTimeout(r, 50));
-      return dead();
+    const exited = (p: ChildProcess) => p.exitCode !== null || p.signalCode !== null;
+    const waitExit = async (p: ChildProcess, ms: number) => {
+      for (let t = 0; t < ms && !exited(p); t += 50) await new Promise((r) => setTimeout(r, 50));
+      return exited(p);
     };
     const responsive = async () => {
       try {
@@ -1674,8 +1675,9 @@ describe('apiserver fuzzing with malformed and invalid requests', () => {
         return false;
       }
     };
-    /** One restart for everyone who saw the crash; the crash itself is a failure. */
-    const recover = (i: number) => {
+    /** One restart for everyone who saw `proc` die; the crash itself is a failure. */
+    const recover = (proc: ChildProcess, i: number): Promise<void> => {
+      if (api.proc !== proc) return restarting ?? Promise.resolve();
       restarting ??= (async () => {
         const fatal = api
           .output()
@@ -1701,11 +1703,12 @@ describe('apiserver fuzzing with malformed and invalid requests', () => {
 
     const one = async (i: number) => {
       const req = reqs[i]!;
+      const proc = api.proc;
       inFlight.add(i);
       let a = await send(api.port, agent, req);
       inFlight.delete(i);
-      if (a.error && !a.hung && (await waitDead(2_000))) {
-        await recover(i);
+      if (a.error && !a.hung && (await waitExit(proc, 2_000))) {
+        await recover(proc, i);
         if (stopped) return;
         inFlight.add(i);
         a = await send(api.port, agent, req);

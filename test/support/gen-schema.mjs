@@ -18,7 +18,7 @@
 //       }, ...
 //     }
 //   }
-// typeRef grammar: "string" | "integer" | "number" | "boolean" | "object" (free-form)
+// typeRef grammar: "string" | "int32" | "integer" (int64) | "number" | "boolean" | "object" (free-form)
 //   | "time" | "bytes" (base64) | "quantity" | "intOrString" | "[]<ref>" | "map[string]<ref>"
 //   | <type name>.
 
@@ -127,7 +127,8 @@ function typeRef(owner, attr, refs) {
         if (quantity) return 'quantity';
         return attr.format === 'byte' ? 'bytes' : 'string';
       case 'number':
-        return attr.format === 'int32' || attr.format === 'int64' ? 'integer' : 'number';
+        if (attr.format === 'int32') return 'int32';
+        return attr.format === 'int64' ? 'integer' : 'number';
       case 'boolean':
         return 'boolean';
       case 'any':
