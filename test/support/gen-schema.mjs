@@ -3,6 +3,11 @@
 // models of @kubernetes/client-node (a dev dependency). The output is committed,
 // so neither the server nor the tests import client-node at runtime.
 //
+// It expects client-node 2.x models (Kubernetes 1.36 types); the project pins 1.x for
+// Node 20, so regenerate from a scratch install: `npm i --prefix /tmp/cn2
+// @kubernetes/client-node@2` and set CLIENT_NODE_MODELS=/tmp/cn2/node_modules/@kubernetes/client-node/dist/gen/models/all.js. int32 fields are
+// emitted as "int32" (range-checked), int64 as "integer".
+//
 //   node test/support/gen-schema.mjs
 //
 // Output shape (compact JSON):
@@ -26,7 +31,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const modelsUrl = import.meta.resolve('@kubernetes/client-node/dist/gen/models/all.js');
+const modelsUrl = process.env.CLIENT_NODE_MODELS
+  ? new URL(`file://${process.env.CLIENT_NODE_MODELS}`).href
+  : import.meta.resolve('@kubernetes/client-node/dist/gen/models/all.js');
 const modelsDir = dirname(fileURLToPath(modelsUrl));
 const models = await import(modelsUrl);
 
