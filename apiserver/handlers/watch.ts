@@ -10,7 +10,7 @@ import { table, type Format } from '../encode.js';
 import { apiVersionOf, storagePrefix } from '../registry/resources.js';
 import type { ListOptions } from '../registry/store.js';
 import type { StorageEvent } from '../storage/interface.js';
-import { boolParam, intParam, listOptions, one, type Query, type RequestInfo } from '../request.js';
+import { boolParam, intParam, listOptions, one, resourceVersionParam, type Query, type RequestInfo } from '../request.js';
 import type { ResourceDeps } from './resource.js';
 import { watchersGauge } from '../metrics.js';
 
@@ -26,7 +26,7 @@ interface Sink {
 
 export function serveWatch(deps: ResourceDeps, info: RequestInfo, q: Query, format: Format, req: FastifyRequest, reply: FastifyReply): void {
   // Parse everything that can fail before the 200 goes out.
-  const plan = planWatch(deps, info, q);
+  const plan = planWatch(info, q);
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
@@ -50,7 +50,7 @@ export function serveWatch(deps: ResourceDeps, info: RequestInfo, q: Query, form
 export function serveWebSocketWatch(deps: ResourceDeps, info: RequestInfo, q: Query, socket: WebSocket): void {
   let plan: WatchPlan;
   try {
-    plan = planWatch(deps, info, q);
+    plan = planWatch(info, q);
   } catch (err) {
     const status = err instanceof ApiError ? err.toStatus() : errors.internal(String(err)).toStatus();
     socket.send(JSON.stringify({ type: 'ERROR', object: status }));
@@ -74,17 +74,12 @@ interface WatchPlan {
   bookmarks: boolean;
 }
 
-function planWatch(deps: ResourceDeps, info: RequestInfo, q: Query): WatchPlan {
+function planWatch(info: RequestInfo, q: Query): WatchPlan {
   const list = listOptions(info.resource, q);
-  const rv = one(q, 'resourceVersion');
-  let fromRev: number | undefined;
-  if (rv !== undefined && rv !== '' && rv !== '0') {
-    if (!/^\d+$/.test(rv)) throw errors.badRequest(`invalid resource version: ${JSON.stringify(rv)}`);
-    fromRev = Number(rv);
-  }
+  const rv = resourceVersionParam(q);
+  // "0" (any) and unset both start from the current state, as Kubernetes' watch cache does.
+  const fromRev = rv === 0 ? undefined : rv;
   const timeout = intParam(q, 'timeoutSeconds');
-  if (timeout !== undefined && timeout < 0) throw errors.badRequest('timeoutSeconds must be non-negative');
-  void deps;
   return { list, fromRev, timeoutMs: timeout ? timeout * 1000 : undefined, bookmarks: boolParam(q, 'allowWatchBookmarks') };
 }
 
@@ -103,7 +98,7 @@ function runWatch(deps: ResourceDeps, info: RequestInfo, plan: WatchPlan, format
     } else {
       sink.write(`{"type":"${type}","object":${raw ?? JSON.stringify(obj)}}`);
     }
-    if (sink.backlog() > MAX_BACKLOG_BYTES) stop(true);
+    if (sink.backlog() > MAX_BACKLOG_BYTES) stop();
   };
   const onEvent = (e: StorageEvent) => {
     const now = matches(e.obj);
@@ -121,14 +116,13 @@ function runWatch(deps: ResourceDeps, info: RequestInfo, plan: WatchPlan, format
   let bookmarkTimer: NodeJS.Timeout | undefined;
   let timeoutTimer: NodeJS.Timeout | undefined;
   watchersGauge.inc();
-  const stop = (cut = false) => {
+  const stop = () => {
     if (closed) return;
     closed = true;
     watchersGauge.dec();
     handle?.stop();
     clearInterval(bookmarkTimer);
     clearTimeout(timeoutTimer);
-    void cut;
     sink.close();
   };
   sink.onClose(() => stop());

@@ -80,7 +80,7 @@ export class Registry {
 
   list(r: ResourceInfo, ns: string | undefined, opts: ListOptions): { items: StoredObject[]; rev: number; continue?: string } {
     const rev = this.storage.revision;
-    let all = this.storage.list(storagePrefix(r, ns));
+    const all = this.storage.list(storagePrefix(r, ns));
     let start = 0;
     if (opts.continue) {
       const token = decodeContinue(opts.continue);
@@ -98,7 +98,6 @@ export class Registry {
       }
       items.push(o);
     }
-    all = [];
     return { items, rev, continue: next };
   }
 
@@ -165,10 +164,8 @@ export class Registry {
   }
 
   async delete(r: ResourceInfo, ns: string | undefined, name: string, options: DeleteOptions, opts: WriteOptions): Promise<WriteResult> {
-    const key = storageKey(r, ns, name);
-    let deleted: KubeObject | undefined;
-    const result = await this.commit(
-      key,
+    return this.commit(
+      storageKey(r, ns, name),
       (cur) => {
         if (!cur) throw errors.notFound(r.plural, r.group, name);
         const pre = options.preconditions;
@@ -179,17 +176,12 @@ export class Registry {
           throw errors.conflict(r.plural, r.group, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.rev}`);
         }
         const decision = this.decideDelete(r, cur, options);
-        if ('delete' in decision) {
-          deleted = cur.obj;
-          if (r.plural === 'services' && !opts.dryRun) this.services.onDelete(cur.obj);
-        }
+        if ('delete' in decision && r.plural === 'services' && !opts.dryRun) this.services.onDelete(cur.obj);
         return decision;
       },
       opts,
       false,
     );
-    void deleted;
-    return result;
   }
 
   /**
@@ -244,14 +236,8 @@ export class Registry {
       const obj = 'put' in d ? d.put : cur!.obj;
       return { obj, raw: JSON.stringify(obj), created: creating };
     }
-    let deletedState: StoredObject | undefined;
-    const stored = await this.storage.txn(key, (cur) => {
-      const d = decide(cur);
-      if ('delete' in d) deletedState = cur;
-      return d;
-    });
+    const stored = await this.storage.txn(key, decide);
     if (!stored) throw errors.internal(`no state after write of ${key}`);
-    void deletedState;
     return { obj: stored.obj, raw: stored.raw, created: creating };
   }
 
