@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 echo "==> Installing system packages"; bash deploy/install-deps.sh
-echo "==> Installing npm packages"; npm ci --no-audit --no-fund --loglevel=error
+echo "==> Installing npm packages"; npm install --no-audit --no-fund --loglevel=error
 echo "==> Building"; npx tsc -p tsconfig.json
 DATA_DIR=${SKIFF_DATA_DIR:-/var/lib/skiff/apiserver}
 PORT=${SKIFF_PORT:-8080}
