@@ -60,15 +60,15 @@ export async function startApiserver(opts: ApiserverOptions): Promise<Apiserver>
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+  app.setErrorHandler(async (err: Error & { statusCode?: number; code?: string }, req, reply) => {
     let apiErr: ApiError;
     if (err instanceof ApiError) apiErr = err;
     else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       apiErr = errors.tooLarge(`Request entity too large: limit is ${opts.maxRequestBodyBytes}`);
-      // Fastify asks to close the connection while the client is still uploading; the
-      // reset would swallow the 413. Keep it open so Node reads and discards the rest
-      // (bounded by the server's request timeout), and the client sees the answer.
-      void reply.removeHeader('connection');
+      // Answering while the client is still uploading, then closing, makes the kernel
+      // reset the connection and the client never sees the 413. Read and discard the
+      // rest first, within bounds, so an honest client gets its answer.
+      await drain(req.raw, 64 * 1024 * 1024, 10_000);
     }
     else if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') apiErr = errors.unsupportedMediaType(String(req.headers['content-type'] ?? ''));
     else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) apiErr = errors.badRequest(err.message);
@@ -78,7 +78,7 @@ export async function startApiserver(opts: ApiserverOptions): Promise<Apiserver>
     }
     if (apiErr.code >= 500) log.error({ err: apiErr, method: req.method, url: req.url }, 'request failed');
     else log.info({ code: apiErr.code, reason: apiErr.reason, method: req.method, url: req.url }, apiErr.message);
-    void reply.code(apiErr.code).header('content-type', 'application/json').send(JSON.stringify(apiErr.toStatus()));
+    return reply.code(apiErr.code).header('content-type', 'application/json').send(JSON.stringify(apiErr.toStatus()));
   });
   app.setNotFoundHandler((_req, reply) => {
     void reply.code(404).header('content-type', 'application/json').send(JSON.stringify(errors.pathNotFound().toStatus()));
@@ -163,4 +163,27 @@ export async function startApiserver(opts: ApiserverOptions): Promise<Apiserver>
       await storage.close();
     },
   };
+}
+
+/** Reads and discards what is left of a request body, giving up past a size or time bound. */
+function drain(req: NodeJS.ReadableStream & { complete?: boolean; destroy(): void }, maxBytes: number, maxMs: number): Promise<void> {
+  if (req.complete) return Promise.resolve();
+  return new Promise((resolve) => {
+    let seen = 0;
+    const done = () => {
+      clearTimeout(timer);
+      req.removeListener('data', onData);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > maxBytes) done();
+    };
+    const timer = setTimeout(done, maxMs);
+    req.on('data', onData);
+    req.once('end', done);
+    req.once('close', done);
+    req.once('error', done);
+    req.resume();
+  });
 }

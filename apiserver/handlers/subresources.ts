@@ -43,6 +43,10 @@ export async function writeScale(
       if (s.metadata?.name !== undefined && s.metadata.name !== name) {
         throw errors.badRequest(`the name of the object (${String(s.metadata.name)}) does not match the name on the URL (${name})`);
       }
+      const uid = s.metadata?.uid;
+      if (uid && uid !== cur.obj.metadata.uid) {
+        throw errors.conflict(r.plural, r.group, name, `Precondition failed: UID in precondition: ${String(uid)}, UID in object meta: ${cur.obj.metadata.uid}`);
+      }
       const rv = s.metadata?.resourceVersion;
       if (rv && rv !== String(cur.rev)) {
         throw errors.conflict(r.plural, r.group, name, 'the object has been modified; please apply your changes to the latest version and try again');

@@ -1140,7 +1140,7 @@ const families: Family[] = [
       }
       const how = rng.int(5);
       if (how === 0 && k === DEPLOYMENT) {
-        return { method: 'PUT', path: `${itemPath(k)}/scale`, contentType: JSON_CT, body: json({ metadata: { name: k.fixture, namespace: NS, resourceVersion: cur.metadata.resourceVersion }, spec: { replicas: 3 } }), codes: [400, 409] };
+        return { method: 'PUT', path: `${itemPath(k)}/scale`, contentType: JSON_CT, body: json({ metadata: { name: k.fixture, namespace: NS, resourceVersion: cur.metadata.resourceVersion, uid: cur.metadata.uid }, spec: { replicas: 3 } }), codes: [400, 409] };
       }
       if (how === 1 && (k === DEPLOYMENT || k === SERVICE || k === POD)) return { method: 'PUT', path: `${itemPath(k)}/status`, contentType: JSON_CT, body: json(cur), codes: [400, 409] };
       if (how === 2) return { method: 'PATCH', path: itemPath(k), contentType: MERGE, body: json({ metadata: { resourceVersion: cur.metadata.resourceVersion, uid: cur.metadata.uid, annotations: { fuzz: 'changed' } } }), codes: [400, 409] };
