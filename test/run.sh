@@ -17,4 +17,12 @@ step "Type-checking and building"
 npx tsc -p tsconfig.json
 
 step "Running the test suite (unit, integration with the stock kubectl)"
-npx vitest run "$@"
+mkdir -p .tmp
+status=0
+npx vitest run --reporter=default --reporter=json --outputFile.json=.tmp/vitest.json "$@" || status=$?
+# One plain closing line for CI: "N passed, N failed".
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(".tmp/vitest.json", "utf8"));
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
+' || true
+exit "$status"
