@@ -20,7 +20,10 @@ const MAX_BACKLOG_BYTES = 16 * 1024 * 1024;
 interface Sink {
   write(line: string): void;
   backlog(): number;
+  /** Ends the stream cleanly (timeout, expiry). */
   close(): void;
+  /** Drops the connection: the watcher fell too far behind and must re-list. */
+  abort(): void;
   onClose(fn: () => void): void;
 }
 
@@ -39,6 +42,7 @@ export function serveWatch(deps: ResourceDeps, info: RequestInfo, q: Query, form
     write: (line) => void res.write(line + '\n'),
     backlog: () => res.writableLength,
     close: () => res.end(),
+    abort: () => res.destroy(),
     onClose: (fn) => {
       req.raw.on('close', fn);
       res.on('close', fn);
@@ -61,6 +65,7 @@ export function serveWebSocketWatch(deps: ResourceDeps, info: RequestInfo, q: Qu
     write: (line) => socket.send(line),
     backlog: () => socket.bufferedAmount,
     close: () => socket.close(),
+    abort: () => socket.terminate(),
     onClose: (fn) => socket.on('close', fn),
   };
   runWatch(deps, info, plan, 'json', sink);
@@ -98,7 +103,7 @@ function runWatch(deps: ResourceDeps, info: RequestInfo, plan: WatchPlan, format
     } else {
       sink.write(`{"type":"${type}","object":${raw ?? JSON.stringify(obj)}}`);
     }
-    if (sink.backlog() > MAX_BACKLOG_BYTES) stop();
+    if (sink.backlog() > MAX_BACKLOG_BYTES) stop(true);
   };
   const onEvent = (e: StorageEvent) => {
     const now = matches(e.obj);
@@ -116,14 +121,15 @@ function runWatch(deps: ResourceDeps, info: RequestInfo, plan: WatchPlan, format
   let bookmarkTimer: NodeJS.Timeout | undefined;
   let timeoutTimer: NodeJS.Timeout | undefined;
   watchersGauge.inc();
-  const stop = () => {
+  const stop = (cut = false) => {
     if (closed) return;
     closed = true;
     watchersGauge.dec();
     handle?.stop();
     clearInterval(bookmarkTimer);
     clearTimeout(timeoutTimer);
-    sink.close();
+    if (cut) sink.abort();
+    else sink.close();
   };
   sink.onClose(() => stop());
 
