@@ -1,20 +1,53 @@
-// `skiff controller-manager`: runs the reconcile loops against the apiserver.
+// `skiff controller-manager`: runs the reconcile loops against the apiserver, as the
+// leader of a Lease when --leader-elect is on, so that only one of several acts.
+import { hostname } from 'node:os';
 import { Client } from '../shared/client.js';
+import { ApiEventRecorder } from '../shared/events.js';
 import type { FlagSpec } from '../shared/flags.js';
+import { InformerFactory } from '../shared/informer-factory.js';
+import { runLeaderElection } from '../shared/leaderelection.js';
 import { rootLogger } from '../shared/log.js';
-import { startNamespaceController } from './namespace/controller.js';
+import type { Controller, ControllerContext, ControllerFactory } from './context.js';
+import { daemonSetController } from './daemonset/controller.js';
+import { deploymentController } from './deployment/controller.js';
+import { endpointsController } from './endpoints/controller.js';
+import { garbageCollector } from './garbagecollector/controller.js';
+import { jobController } from './job/controller.js';
+import { namespaceController } from './namespace/controller.js';
+import { nodeIpamController } from './nodeipam/controller.js';
+import { nodeLifecycleController } from './nodelifecycle/controller.js';
+import { replicaSetController } from './replicaset/controller.js';
+import { statefulSetController } from './statefulset/controller.js';
 
 export const summary = 'Runs the controllers that drive the cluster toward its desired state.';
 
+export const CONTROLLERS: Record<string, ControllerFactory> = {
+  namespace: namespaceController,
+  garbagecollector: garbageCollector,
+  replicaset: replicaSetController,
+  deployment: deploymentController,
+  daemonset: daemonSetController,
+  statefulset: statefulSetController,
+  job: jobController,
+  endpoints: endpointsController,
+  nodeipam: nodeIpamController,
+  nodelifecycle: nodeLifecycleController,
+};
+
 export const flags: FlagSpec[] = [
   { name: 'server', help: 'URL of the apiserver', default: 'http://127.0.0.1:8080' },
-  { name: 'controllers', help: 'Comma-separated controllers to run (* for all); available: namespace', default: '*' },
+  { name: 'controllers', help: `Comma-separated controllers to run (* for all); available: ${Object.keys(CONTROLLERS).join(', ')}`, default: '*' },
+  { name: 'leader-elect', help: 'Act only while holding the kube-system/kube-controller-manager Lease', default: true, type: 'boolean' },
+  { name: 'leader-elect-lease-duration', help: 'Seconds a lease is valid without renewal', default: 13 },
+  { name: 'leader-elect-renew-deadline', help: 'Seconds the leader keeps trying to renew before giving up', default: 10 },
+  { name: 'leader-elect-retry-period', help: 'Seconds between lease attempts', default: 2 },
+  { name: 'cluster-cidr', help: 'CIDR of pod addresses; each node gets a slice of it', default: '10.244.0.0/16' },
+  { name: 'node-cidr-mask-size', help: 'Prefix length of each node podCIDR', default: 24 },
+  { name: 'node-monitor-grace-period', help: 'Seconds without a Lease renewal before a node is Unknown', default: 50 },
+  { name: 'default-toleration-seconds', help: 'tolerationSeconds for the default not-ready/unreachable tolerations', default: 300 },
+  { name: 'concurrent-syncs', help: 'Workers per controller', default: 5 },
   { name: 'v', help: 'Log level (error, warn, info, debug)', default: 'info' },
 ];
-
-const CONTROLLERS: Record<string, (client: Client, log: ReturnType<typeof rootLogger>) => Promise<() => void>> = {
-  namespace: startNamespaceController,
-};
 
 export async function main(f: Record<string, string | number | boolean>): Promise<void> {
   const log = rootLogger('controller-manager', String(f.v));
@@ -26,13 +59,60 @@ export async function main(f: Record<string, string | number | boolean>): Promis
     log.fatal(`unknown controllers: ${unknown.join(', ')} (available: ${Object.keys(CONTROLLERS).join(', ')})`);
     process.exit(2);
   }
-  const stops: (() => void)[] = [];
-  for (const n of names) stops.push(await CONTROLLERS[n]!(client, log));
-  const stop = (signal: string) => {
+  const informers = new InformerFactory(client, log);
+  const ctx: ControllerContext = {
+    client,
+    informers,
+    recorder: new ApiEventRecorder(client, 'controller-manager', log),
+    log,
+    now: () => new Date(),
+    config: {
+      clusterCIDR: String(f['cluster-cidr']),
+      nodeCIDRMaskSize: Number(f['node-cidr-mask-size']),
+      nodeMonitorGracePeriodSeconds: Number(f['node-monitor-grace-period']),
+      defaultTolerationSeconds: Number(f['default-toleration-seconds']),
+      workers: Number(f['concurrent-syncs']),
+    },
+  };
+  let controllers: Controller[] = [];
+  const start = async () => {
+    controllers = names.map((n) => CONTROLLERS[n]!(ctx));
+    await informers.start();
+    for (const c of controllers) c.run(ctx.config.workers);
+    log.info({ controllers: names }, 'controllers running');
+  };
+  const abort = new AbortController();
+  const stop = (signal: string, code = 0) => {
     log.info({ signal }, 'shutting down');
-    for (const s of stops) s();
-    process.exit(0);
+    abort.abort();
+    for (const c of controllers) c.stop();
+    informers.stop();
+    process.exit(code);
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  if (!f['leader-elect']) {
+    await start();
+    return;
+  }
+  const identity = `${hostname()}_${process.pid}`;
+  void runLeaderElection(
+    {
+      client,
+      namespace: 'kube-system',
+      name: 'kube-controller-manager',
+      identity,
+      leaseDurationSeconds: Number(f['leader-elect-lease-duration']),
+      renewDeadlineSeconds: Number(f['leader-elect-renew-deadline']),
+      retryPeriodSeconds: Number(f['leader-elect-retry-period']),
+      log,
+      onStartedLeading: () => void start().catch((err: unknown) => {
+        log.fatal({ err }, 'controllers failed to start');
+        process.exit(1);
+      }),
+      // As Kubernetes does: a controller-manager that lost its lease exits and is restarted.
+      onStoppedLeading: () => stop('lost leadership', 1),
+    },
+    abort.signal,
+  );
 }

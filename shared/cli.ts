@@ -11,6 +11,8 @@ interface Command {
 const commands: Record<string, () => Promise<Command>> = {
   apiserver: () => import('../apiserver/main.js'),
   'controller-manager': () => import('../controller-manager/main.js'),
+  scheduler: () => import('../scheduler/main.js'),
+  kubelet: () => import('../kubelet/main.js'),
 };
 
 function usage(): string {
@@ -20,6 +22,8 @@ function usage(): string {
     'Commands:',
     '  apiserver           Serve the Kubernetes API backed by LevelDB',
     '  controller-manager  Run the reconcile loops (namespace lifecycle, …)',
+    '  scheduler           Bind pending pods to nodes',
+    '  kubelet             Run the pods bound to a node (--hollow: simulated, no containers)',
     '',
     'Run `skiff <command> --help` for the flags of a command.',
   ].join('\n');

@@ -25,8 +25,15 @@ export function keyOf(obj: KubeObject): string {
   return obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name!;
 }
 
+/** Values an object is indexed under, e.g. its spec.nodeName or its owner's uid. */
+export type IndexFunc<T> = (obj: T) => string[];
+
+export const byNamespace: IndexFunc<KubeObject> = (o) => [o.metadata.namespace ?? ''];
+export const byControllerUID: IndexFunc<KubeObject> = (o) => (o.metadata.ownerReferences ?? []).filter((r) => r.controller).map((r) => r.uid);
+
 export class Informer<T extends KubeObject = KubeObject> {
   private readonly items = new Map<string, T>();
+  private readonly indexes = new Map<string, { fn: IndexFunc<T>; values: Map<string, Set<string>> }>();
   private readonly handlers: InformerHandlers<T>[] = [];
   private synced = false;
   private stopped = false;
@@ -42,6 +49,34 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   addHandlers(h: InformerHandlers<T>): void {
     this.handlers.push(h);
+  }
+
+  /** Adds an index; call before start(). */
+  addIndexer(name: string, fn: IndexFunc<T>): void {
+    this.indexes.set(name, { fn, values: new Map() });
+  }
+
+  /** Objects whose index `name` holds `value`. */
+  byIndex(name: string, value: string): T[] {
+    const idx = this.indexes.get(name);
+    if (!idx) throw new Error(`no index ${name}`);
+    return [...(idx.values.get(value) ?? [])].map((k) => this.items.get(k)!).filter(Boolean);
+  }
+
+  private store(key: string, obj: T | undefined): void {
+    const old = this.items.get(key);
+    for (const idx of this.indexes.values()) {
+      if (old) for (const v of idx.fn(old)) idx.values.get(v)?.delete(key);
+      if (obj) {
+        for (const v of idx.fn(obj)) {
+          let set = idx.values.get(v);
+          if (!set) idx.values.set(v, (set = new Set()));
+          set.add(key);
+        }
+      }
+    }
+    if (obj) this.items.set(key, obj);
+    else this.items.delete(key);
   }
 
   get hasSynced(): boolean {
@@ -99,15 +134,15 @@ export class Informer<T extends KubeObject = KubeObject> {
   private async relist(): Promise<void> {
     const list = await this.client.list<T>(this.resource, this.opts.namespace, { labelSelector: this.opts.labelSelector, fieldSelector: this.opts.fieldSelector });
     const fresh = new Map(list.items.map((o) => [keyOf(o), o]));
-    for (const [key, old] of this.items) {
+    for (const [key, old] of [...this.items]) {
       if (!fresh.has(key)) {
-        this.items.delete(key);
+        this.store(key, undefined);
         for (const h of this.handlers) h.onDelete?.(old);
       }
     }
     for (const [key, obj] of fresh) {
       const old = this.items.get(key);
-      this.items.set(key, obj);
+      this.store(key, obj);
       for (const h of this.handlers) {
         if (old) h.onUpdate?.(old, obj);
         else h.onAdd?.(obj);
@@ -136,10 +171,10 @@ export class Informer<T extends KubeObject = KubeObject> {
       const key = keyOf(e.object);
       const old = this.items.get(key);
       if (e.type === 'DELETED') {
-        this.items.delete(key);
+        this.store(key, undefined);
         for (const h of this.handlers) h.onDelete?.(old ?? e.object);
       } else {
-        this.items.set(key, e.object);
+        this.store(key, e.object);
         for (const h of this.handlers) {
           if (old) h.onUpdate?.(old, e.object);
           else h.onAdd?.(e.object);

@@ -1,12 +1,10 @@
 // Wiring of the namespace controller: a namespace informer feeding a queue of names.
-import type { Logger } from 'pino';
 import type { Client, ResourceRef } from '../../shared/client.js';
-import { Informer } from '../../shared/informer.js';
+import { R } from '../../shared/resources.js';
 import type { KubeObject } from '../../shared/types.js';
 import { runWorker, WorkQueue } from '../../shared/workqueue.js';
+import type { Controller, ControllerContext } from '../context.js';
 import { ContentRemainingError, reconcileNamespace } from './reconcile.js';
-
-const NAMESPACES: ResourceRef = { group: '', version: 'v1', plural: 'namespaces', namespaced: false };
 
 interface ApiResourceList {
   groupVersion: string;
@@ -30,32 +28,33 @@ export async function discoverNamespaced(client: Client): Promise<ResourceRef[]>
   return out;
 }
 
-export async function startNamespaceController(client: Client, log: Logger, workers = 2): Promise<() => void> {
-  const clog = log.child({ controller: 'namespace' });
-  const informer = new Informer<KubeObject>(client, NAMESPACES, clog);
+export function namespaceController(ctx: ControllerContext): Controller {
+  const log = ctx.log.child({ controller: 'namespace' });
+  const informer = ctx.informers.for<KubeObject>(R.namespaces);
   const queue = new WorkQueue({ delay: (n) => Math.min(100 * 2 ** (n - 1), 10_000) });
   const enqueue = (o: KubeObject) => {
     if (o.metadata.deletionTimestamp) queue.add(o.metadata.name!);
   };
   informer.addHandlers({ onAdd: enqueue, onUpdate: (_old, o) => enqueue(o) });
-  await informer.start();
   let resources: Promise<ResourceRef[]> | undefined;
   const deps = {
-    client,
+    client: ctx.client,
     getNamespace: (name: string) => informer.get(name),
-    namespacedResources: () => (resources ??= discoverNamespaced(client).catch((err: unknown) => {
-      resources = undefined;
-      throw err;
-    })),
+    namespacedResources: () =>
+      (resources ??= discoverNamespaced(ctx.client).catch((err: unknown) => {
+        resources = undefined;
+        throw err;
+      })),
   };
   const onError = (key: string, err: unknown) => {
-    if (err instanceof ContentRemainingError) clog.info({ key }, err.message);
-    else clog.warn({ key, err }, 'namespace cleanup failed; retrying');
+    if (err instanceof ContentRemainingError) log.info({ key }, err.message);
+    else log.warn({ key, err }, 'namespace cleanup failed; retrying');
   };
-  for (let i = 0; i < workers; i++) void runWorker(queue, (key) => reconcileNamespace(key, deps), onError);
-  clog.info('namespace controller started');
-  return () => {
-    queue.shutDown();
-    informer.stop();
+  return {
+    name: 'namespace',
+    run: (workers) => {
+      for (let i = 0; i < workers; i++) void runWorker(queue, (key) => reconcileNamespace(key, deps), onError);
+    },
+    stop: () => queue.shutDown(),
   };
 }
