@@ -94,7 +94,11 @@ export function resourceVersionParam(q: Query): number | undefined {
   return Number(rv);
 }
 
-export function writeOptions(q: Query): WriteOptions {
+/**
+ * Write options from the query. Without a fieldManager, Kubernetes names the manager
+ * after the client's User-Agent up to the first '/', so managedFields say who wrote.
+ */
+export function writeOptions(q: Query, userAgent?: string): WriteOptions {
   const dryRun = q.dryRun;
   const dry = Array.isArray(dryRun) ? dryRun : dryRun === undefined ? [] : [dryRun];
   for (const d of dry) if (d !== 'All') throw errors.badRequest(`Invalid dryRun value ${JSON.stringify(d)}: supported values: "All"`);
@@ -103,7 +107,7 @@ export function writeOptions(q: Query): WriteOptions {
   if (!allowed.includes(fv as FieldValidation)) {
     throw errors.badRequest(`fieldValidation: Unsupported value: ${JSON.stringify(fv)}: supported values: "Ignore", "Strict", "Warn"`);
   }
-  const fieldManager = one(q, 'fieldManager');
+  const fieldManager = one(q, 'fieldManager') ?? (userAgent ? userAgent.split('/')[0]!.slice(0, 128).replace(/[^\x20-\x7e]/g, '') || undefined : undefined);
   if (fieldManager !== undefined && (fieldManager.length > 128 || /[^\x20-\x7e]/.test(fieldManager))) {
     throw errors.badRequest('fieldManager: Invalid value: must be at most 128 printable characters');
   }

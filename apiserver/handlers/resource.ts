@@ -60,19 +60,19 @@ export async function handleResource(deps: ResourceDeps, req: FastifyRequest, re
     }
     case 'POST': {
       if (info.name !== undefined && info.subresource === 'binding') {
-        await bindPod(registry, r, ns!, info.name, decodeBody(ct, body, strict), writeOptions(q));
+        await bindPod(registry, r, ns!, info.name, decodeBody(ct, body, strict), writeOptions(q, req.headers['user-agent']));
         return sendJson(reply, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 }, 'json', r);
       }
       if (info.name !== undefined) throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
       const format = negotiate(req.headers.accept);
-      const opts = writeOptions(q);
+      const opts = writeOptions(q, req.headers['user-agent']);
       const result = await registry.create(r, ns, decodeBody(ct, body, strict), opts);
       return sendWrite(reply, r, 201, result, format, opts);
     }
     case 'PUT': {
       if (info.name === undefined) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
       const format = negotiate(req.headers.accept);
-      const opts = writeOptions(q);
+      const opts = writeOptions(q, req.headers['user-agent']);
       const input = decodeBody(ct, body, strict);
       if (info.subresource === 'scale') {
         const result = await writeScale(registry, r, ns, info.name, { put: input }, opts);
@@ -84,8 +84,11 @@ export async function handleResource(deps: ResourceDeps, req: FastifyRequest, re
     case 'PATCH': {
       if (info.name === undefined) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
       const format = negotiate(req.headers.accept);
-      const opts = writeOptions(q);
+      const opts = writeOptions(q, req.headers['user-agent']);
       const { type, body: patch } = decodePatch(ct, body, strict);
+      if (type === 'apply' && !one(q, 'fieldManager')) {
+        throw errors.invalid('PatchOptions', 'meta.k8s.io', '', [{ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' }]);
+      }
       if (info.subresource === 'scale') {
         if (type === 'apply') throw errors.unsupportedMediaType(ct ?? '');
         const result = await writeScale(registry, r, ns, info.name, { patchType: type, patch }, opts);
@@ -96,7 +99,7 @@ export async function handleResource(deps: ResourceDeps, req: FastifyRequest, re
     }
     case 'DELETE': {
       const format = negotiate(req.headers.accept);
-      const opts = writeOptions(q);
+      const opts = writeOptions(q, req.headers['user-agent']);
       const options = decodeDeleteOptions(ct, body, q);
       if (options.dryRun) opts.dryRun = true;
       if (info.name === undefined) {
