@@ -1,9 +1,84 @@
-// PLACEHOLDER: `skiff kubelet` is being written (the hollow mode first).
+// `skiff kubelet`: the node agent. Only the hollow mode exists so far: simulated nodes
+// that register, heartbeat and report their pods Running without any container, as
+// Kubernetes' kubemark and KWOK do (for tests and benchmarks of the control plane).
+import { hostname } from 'node:os';
+import { Client } from '../shared/client.js';
 import type { FlagSpec } from '../shared/flags.js';
+import { rootLogger } from '../shared/log.js';
+import { HollowKubelet } from './hollow.js';
+import { watchControlFile } from './hollow/control.js';
 
-export const summary = 'Runs the pods bound to this node.';
-export const flags: FlagSpec[] = [{ name: 'server', help: 'URL of the apiserver', default: 'http://127.0.0.1:8080' }];
-export async function main(): Promise<void> {
-  console.error('skiff kubelet: not built yet');
-  process.exit(2);
+export const summary = 'Runs the pods bound to this node (--hollow: simulated nodes, no containers).';
+
+export const flags: FlagSpec[] = [
+  { name: 'server', help: 'URL of the apiserver', default: 'http://127.0.0.1:8080' },
+  { name: 'hollow', help: 'Simulate the node(s): register, heartbeat and report bound pods Running without Docker', default: false, type: 'boolean' },
+  { name: 'node-name', help: 'Name of the node (the prefix of the names with --nodes)', default: hostname() },
+  { name: 'nodes', help: 'Hollow mode: simulate N nodes named NODE-NAME-0 … NODE-NAME-(N-1) in this process', type: 'number' },
+  { name: 'lease-duration', help: 'Seconds of the node Lease; it is renewed every quarter of it', default: 40 },
+  { name: 'node-status-update-frequency', help: 'Seconds between node status heartbeats', default: 10 },
+  { name: 'cpu', help: 'Hollow mode: cpu capacity of each node', default: '4' },
+  { name: 'memory', help: 'Hollow mode: memory capacity of each node', default: '8Gi' },
+  { name: 'max-pods', help: 'Pod capacity of each node', default: 110 },
+  { name: 'fallback-pod-cidr', help: 'Hollow mode: pod IPs for a node that has no spec.podCIDR yet', default: '10.255.0.0/16' },
+  {
+    name: 'control-file',
+    help: 'Hollow mode, for tests: a file listing (one per line, * for all) the nodes that must play dead (no lease, status or pod updates); polled. SIGUSR1 toggles all nodes dead/alive',
+    type: 'string',
+  },
+  { name: 'v', help: 'Log level (error, warn, info, debug)', default: 'info' },
+];
+
+export async function main(f: Record<string, string | number | boolean>): Promise<void> {
+  if (!f.hollow) {
+    console.error('skiff kubelet: the Docker-backed kubelet is not built yet; use --hollow');
+    process.exit(2);
+  }
+  const log = rootLogger('kubelet', String(f.v));
+  const base = String(f['node-name']);
+  const count = f.nodes === undefined ? undefined : Number(f.nodes);
+  if (count !== undefined && (!Number.isInteger(count) || count < 1)) {
+    console.error(`skiff kubelet: --nodes needs a positive integer, got ${String(f.nodes)}`);
+    process.exit(2);
+  }
+  const nodeNames = count === undefined ? [base] : Array.from({ length: count }, (_, i) => `${base}-${i}`);
+  const kubelet = new HollowKubelet({
+    client: new Client(String(f.server), 'skiff-kubelet'),
+    log,
+    nodeNames,
+    leaseDurationSeconds: Number(f['lease-duration']),
+    nodeStatusUpdateFrequencySeconds: Number(f['node-status-update-frequency']),
+    cpu: String(f.cpu),
+    memory: String(f.memory),
+    maxPods: Number(f['max-pods']),
+    fallbackPodCIDR: String(f['fallback-pod-cidr']),
+  });
+  let fileStopped = new Set<string>();
+  let allStopped = false;
+  const apply = () => kubelet.setStopped(allStopped ? nodeNames : fileStopped);
+  const stopWatching = f['control-file']
+    ? watchControlFile(
+        String(f['control-file']),
+        nodeNames,
+        (stopped) => {
+          fileStopped = stopped;
+          apply();
+        },
+        (err) => log.warn({ err }, 'could not read the control file'),
+      )
+    : undefined;
+  process.on('SIGUSR1', () => {
+    allStopped = !allStopped;
+    log.warn({ stopped: allStopped }, 'SIGUSR1: toggled lease and status renewal of every node');
+    apply();
+  });
+  const stop = (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    stopWatching?.();
+    kubelet.stop();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  await kubelet.start();
 }
