@@ -148,3 +148,21 @@ export function startControllerManager(server: string, extra: string[] = []): Pr
     },
   });
 }
+
+/** Starts any skiff component (`scheduler`, `kubelet`, …) as a process of its own. */
+export function startComponent(command: string, args: string[]): ComponentProcess {
+  let out = '';
+  const proc = spawn(process.execPath, [CLI, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  return {
+    proc,
+    output: () => out,
+    stop: async () => {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const exited = new Promise((r) => proc.once('exit', r));
+      proc.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
