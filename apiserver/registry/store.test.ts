@@ -120,6 +120,21 @@ describe('registry store', () => {
     await expect(reg.create(configmaps, 'dying', { metadata: { name: 'c' } }, opts())).rejects.toMatchObject({ code: 403 });
   });
 
+  it('draws a generated name again when it is taken', async () => {
+    const real = Math.random;
+    // The first draw repeats the name of an existing object; the retry gets a fresh one.
+    const draws = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.5, 0.5, 0.5, 0.5, 0.5];
+    Math.random = () => draws.shift() ?? real();
+    try {
+      const a = await reg.create(configmaps, 'ns', { metadata: { generateName: 'dup-' } }, opts());
+      const b = await reg.create(configmaps, 'ns', { metadata: { generateName: 'dup-' } }, opts());
+      expect(a.obj.metadata.name).toBe('dup-bbbbb');
+      expect(b.obj.metadata.name).not.toBe('dup-bbbbb');
+    } finally {
+      Math.random = real;
+    }
+  });
+
   it('generates names from generateName', async () => {
     const a = await reg.create(configmaps, 'ns', { metadata: { generateName: 'cm-' } }, opts());
     expect(a.obj.metadata.name).toMatch(/^cm-[bcdfghjklmnpqrstvwxz2456789]{5}$/);

@@ -54,6 +54,7 @@ export interface WriteResult {
 
 const NAMESPACES = lookupResource('', 'v1', 'namespaces')!;
 const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+const MAX_GENERATE_ATTEMPTS = 8;
 
 export class Registry {
   constructor(
@@ -109,14 +110,21 @@ export class Registry {
 
   async create(r: ResourceInfo, ns: string | undefined, body: unknown, opts: WriteOptions): Promise<WriteResult> {
     const obj = this.decode(r, ns, body, opts);
-    if (obj.metadata.name === undefined || obj.metadata.name === '') {
-      if (obj.metadata.generateName) obj.metadata.name = obj.metadata.generateName + randomSuffix();
-    }
-    const name = String(obj.metadata.name ?? '');
+    const generated = (obj.metadata.name === undefined || obj.metadata.name === '') && !!obj.metadata.generateName;
+    if (generated) obj.metadata.name = obj.metadata.generateName + randomSuffix();
     this.prepareCreate(r, obj, opts, 'Update');
-    const key = storageKey(r, ns, name);
-    const decide = (cur: StoredObject | undefined): TxnResult => this.decideCreate(r, ns, name, cur, obj, opts);
-    return this.commit(key, decide, opts, true);
+    // A generated name that is taken is drawn again, as kube-apiserver does since 1.32
+    // (RetryGenerateName): with 5 random characters, collisions are real at thousands of pods.
+    for (let attempt = 1; ; attempt++) {
+      const name = String(obj.metadata.name ?? '');
+      const decide = (cur: StoredObject | undefined): TxnResult => this.decideCreate(r, ns, name, cur, obj, opts);
+      try {
+        return await this.commit(storageKey(r, ns, name), decide, opts, true);
+      } catch (err) {
+        if (!generated || attempt >= MAX_GENERATE_ATTEMPTS || (err as { reason?: string }).reason !== 'AlreadyExists') throw err;
+        obj.metadata.name = obj.metadata.generateName + randomSuffix();
+      }
+    }
   }
 
   async update(r: ResourceInfo, ns: string | undefined, name: string, body: unknown, opts: WriteOptions, sub?: string): Promise<WriteResult> {
