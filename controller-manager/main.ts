@@ -18,6 +18,7 @@ import { nodeIpamController } from './nodeipam/controller.js';
 import { nodeLifecycleController } from './nodelifecycle/controller.js';
 import { replicaSetController } from './replicaset/controller.js';
 import { statefulSetController } from './statefulset/controller.js';
+import { persistentVolumeBinder } from './volume/controller.js';
 
 export const summary = 'Runs the controllers that drive the cluster toward its desired state.';
 
@@ -32,6 +33,7 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   endpoints: endpointsController,
   nodeipam: nodeIpamController,
   nodelifecycle: nodeLifecycleController,
+  'persistentvolume-binder': persistentVolumeBinder,
 };
 
 export const flags: FlagSpec[] = [
