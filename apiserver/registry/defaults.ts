@@ -103,6 +103,7 @@ function defaultPersistentVolume(pv: Obj): void {
     setDefault(spec, 'persistentVolumeReclaimPolicy', 'Retain');
     setDefault(spec, 'volumeMode', 'Filesystem');
   }
+  if (pv.status === undefined) pv.status = {};
   const status = child(pv, 'status');
   if (status) setDefault(status, 'phase', 'Pending');
 }
@@ -110,6 +111,7 @@ function defaultPersistentVolume(pv: Obj): void {
 function defaultPersistentVolumeClaim(pvc: Obj): void {
   const spec = child(pvc, 'spec');
   if (spec) setDefault(spec, 'volumeMode', 'Filesystem');
+  if (pvc.status === undefined) pvc.status = {};
   const status = child(pvc, 'status');
   if (status) setDefault(status, 'phase', 'Pending');
 }
