@@ -16,6 +16,7 @@ import { jobController } from './job/controller.js';
 import { namespaceController } from './namespace/controller.js';
 import { nodeIpamController } from './nodeipam/controller.js';
 import { nodeLifecycleController } from './nodelifecycle/controller.js';
+import { horizontalPodAutoscaler } from './podautoscaler/controller.js';
 import { replicaSetController } from './replicaset/controller.js';
 import { statefulSetController } from './statefulset/controller.js';
 import { persistentVolumeBinder } from './volume/controller.js';
@@ -34,6 +35,7 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   nodeipam: nodeIpamController,
   nodelifecycle: nodeLifecycleController,
   'persistentvolume-binder': persistentVolumeBinder,
+  'horizontalpodautoscaling': horizontalPodAutoscaler,
 };
 
 export const flags: FlagSpec[] = [

@@ -5,6 +5,9 @@
 // (one pod watch for all the process's nodes) into a queue of pod keys: Running and Ready
 // with a pod IP from the node's podCIDR, terminated when `skiff.dev/hollow-exit` says so,
 // and removed for good (grace 0, uid precondition) once the apiserver marks them deleted.
+// Each node serves its kubelet API (the Summary API, with usage simulated from the pods'
+// `skiff.dev/hollow-cpu` / `skiff.dev/hollow-memory` annotations) on 127.0.0.1, one port
+// per node from --kubelet-port-base, advertised in the Node's daemonEndpoints.
 //
 // A node can be made to "die" (for node lifecycle tests): while stopped it renews nothing,
 // posts nothing and leaves its pods as they are, as a kubelet cut off from the apiserver
@@ -19,6 +22,7 @@ import { runWorker, WorkQueue } from '../shared/workqueue.js';
 import { HollowIPAM } from './hollow/ipam.js';
 import { HOLLOW_NODE_IP, healthyConditions, type HollowNodeConfig, leaseObject, microTime, nodeObject, nodeStatus } from './hollow/node.js';
 import { desiredPodStatus, isTerminal } from './hollow/pod-status.js';
+import { type KubeletServer, nodeSummary, serveKubeletAPI } from './hollow/stats.js';
 
 export interface HollowKubeletOptions extends HollowNodeConfig {
   client: Client;
@@ -29,6 +33,11 @@ export interface HollowKubeletOptions extends HollowNodeConfig {
   /** Pool for pod IPs of a node that has no podCIDR yet. */
   fallbackPodCIDR: string;
   podWorkers?: number;
+  /**
+   * The first node's kubelet API port; node i listens on base+i (a port in use falls back
+   * to a free one). 0: every node on a free port. Undefined: no kubelet API served.
+   */
+  kubeletPortBase?: number;
   now?: () => Date;
 }
 
@@ -49,6 +58,8 @@ export class HollowKubelet {
   /** The pending timer of each periodic loop (lease/NAME, status/NAME). */
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly stoppedNodes = new Set<string>();
+  private readonly servers = new Map<string, KubeletServer>();
+  private readonly startTime: Date;
   private stopping = false;
 
   constructor(private readonly opts: HollowKubeletOptions) {
@@ -57,6 +68,7 @@ export class HollowKubelet {
     this.now = opts.now ?? (() => new Date());
     this.ourNodes = new Set(opts.nodeNames);
     this.ipam = new HollowIPAM(opts.fallbackPodCIDR);
+    this.startTime = this.now();
     const single = opts.nodeNames.length === 1 ? opts.nodeNames[0] : undefined;
     // One node: watch only it and its pods. Many: one watch of all nodes and of every bound pod.
     this.nodes = new Informer(this.client, R.nodes, this.log.child({ informer: 'nodes' }), single ? { fieldSelector: `metadata.name=${single}` } : {});
@@ -69,6 +81,7 @@ export class HollowKubelet {
   }
 
   async start(): Promise<void> {
+    await this.serveKubeletAPIs();
     await forEachLimit(this.opts.nodeNames, 16, (name) => this.register(name));
     await Promise.all([this.nodes.start(), this.pods.start()]);
     for (const pod of this.pods.list()) {
@@ -98,6 +111,27 @@ export class HollowKubelet {
     this.queue.shutDown();
     this.nodes.stop();
     this.pods.stop();
+    for (const s of this.servers.values()) void s.close();
+    this.servers.clear();
+  }
+
+  /** The port each node's kubelet API listens on (after start()). */
+  kubeletPort(name: string): number | undefined {
+    return this.servers.get(name)?.port;
+  }
+
+  private async serveKubeletAPIs(): Promise<void> {
+    const base = this.opts.kubeletPortBase;
+    if (base === undefined) return;
+    const names = this.opts.nodeNames;
+    await forEachLimit(
+      names.map((name, i) => ({ name, port: base === 0 ? 0 : base + i })),
+      64,
+      async ({ name, port }) => {
+        const summary = () => nodeSummary(name, this.pods.byIndex(NODE_INDEX, name), this.opts.memory, this.startTime, this.now());
+        this.servers.set(name, await serveKubeletAPI(name, port, summary, this.log));
+      },
+    );
   }
 
   /**
@@ -140,11 +174,11 @@ export class HollowKubelet {
       try {
         let node: KubeObject;
         try {
-          node = await this.client.create(R.nodes, undefined, nodeObject(name, this.opts, this.now()));
+          node = await this.client.create(R.nodes, undefined, nodeObject(name, this.opts, this.now(), this.kubeletPort(name)));
         } catch (err) {
           if (!(isApiError(err) && err.code === 409)) throw err;
           node = await this.client.get(R.nodes, undefined, name);
-          const status = nodeStatus(name, this.opts, this.now(), node.status?.conditions);
+          const status = nodeStatus(name, this.opts, this.now(), node.status?.conditions, this.kubeletPort(name));
           node = await this.client.patch(R.nodes, undefined, name, { status }, 'merge', 'status');
         }
         this.leases.set(name, leaseObject(node, this.opts.leaseDurationSeconds, this.now()));

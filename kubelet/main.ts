@@ -20,6 +20,11 @@ export const flags: FlagSpec[] = [
   { name: 'cpu', help: 'Hollow mode: cpu capacity of each node', default: '4' },
   { name: 'memory', help: 'Hollow mode: memory capacity of each node', default: '8Gi' },
   { name: 'max-pods', help: 'Pod capacity of each node', default: 110 },
+  {
+    name: 'kubelet-port-base',
+    help: 'Hollow mode: port of the kubelet API (GET /stats/summary, /healthz) on 127.0.0.1; with --nodes N, node i listens on base+i; 0 picks free ports. Advertised in each Node\'s daemonEndpoints',
+    default: 10250,
+  },
   { name: 'fallback-pod-cidr', help: 'Hollow mode: pod IPs for a node that has no spec.podCIDR yet', default: '10.255.0.0/16' },
   {
     name: 'control-file',
@@ -42,6 +47,11 @@ export async function main(f: Record<string, string | number | boolean>): Promis
     process.exit(2);
   }
   const nodeNames = count === undefined ? [base] : Array.from({ length: count }, (_, i) => `${base}-${i}`);
+  const portBase = Number(f['kubelet-port-base']);
+  if (!Number.isInteger(portBase) || portBase < 0 || (portBase > 0 && portBase + nodeNames.length - 1 > 65535)) {
+    console.error(`skiff kubelet: --kubelet-port-base needs a port such that base+${nodeNames.length - 1} <= 65535 (or 0), got ${String(f['kubelet-port-base'])}`);
+    process.exit(2);
+  }
   const kubelet = new HollowKubelet({
     client: new Client(String(f.server), 'skiff-kubelet'),
     log,
@@ -52,6 +62,7 @@ export async function main(f: Record<string, string | number | boolean>): Promis
     memory: String(f.memory),
     maxPods: Number(f['max-pods']),
     fallbackPodCIDR: String(f['fallback-pod-cidr']),
+    kubeletPortBase: portBase,
   });
   let fileStopped = new Set<string>();
   let allStopped = false;

@@ -46,9 +46,14 @@ export function healthyConditions(now: Date, previous: { type: string; status: s
   ];
 }
 
-export function nodeStatus(name: string, cfg: HollowNodeConfig, now: Date, previous?: NodeCondition[]): KubeObject['status'] {
+/**
+ * The node's status; `kubeletPort` is where its kubelet API (the Summary API) listens,
+ * advertised as daemonEndpoints.kubeletEndpoint.Port on the InternalIP.
+ */
+export function nodeStatus(name: string, cfg: HollowNodeConfig, now: Date, previous?: NodeCondition[], kubeletPort?: number): KubeObject['status'] {
   const resources = { cpu: cfg.cpu, memory: cfg.memory, pods: String(cfg.maxPods), 'ephemeral-storage': '100Gi' };
   return {
+    ...(kubeletPort ? { daemonEndpoints: { kubeletEndpoint: { Port: kubeletPort } } } : {}),
     capacity: resources,
     allocatable: { ...resources },
     conditions: healthyConditions(now, previous),
@@ -71,7 +76,7 @@ export function nodeStatus(name: string, cfg: HollowNodeConfig, now: Date, previ
   };
 }
 
-export function nodeObject(name: string, cfg: HollowNodeConfig, now: Date): KubeObject {
+export function nodeObject(name: string, cfg: HollowNodeConfig, now: Date, kubeletPort?: number): KubeObject {
   const a = goArch(arch());
   return {
     apiVersion: 'v1',
@@ -88,7 +93,7 @@ export function nodeObject(name: string, cfg: HollowNodeConfig, now: Date): Kube
       },
     },
     spec: {},
-    status: nodeStatus(name, cfg, now),
+    status: nodeStatus(name, cfg, now, undefined, kubeletPort),
   };
 }
 
