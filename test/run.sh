@@ -8,6 +8,12 @@ step() { printf '\n==> %s\n' "$*"; }
 step "Installing system packages the tests need"
 bash deploy/install-deps.sh
 
+step "Docker engine (installed and started when missing)"
+bash deploy/docker.sh
+
+step "Local images (skiff/pause, skiff/busybox, skiff/hello-node)"
+bash deploy/build-images.sh
+
 step "Installing npm packages (from package-lock.json)"
 # npm ci rejects the lock file npm 11 itself writes (optional platform packages), so
 # install from the lock with npm install, which keeps it unchanged.
