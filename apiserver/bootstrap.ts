@@ -21,6 +21,8 @@ export async function bootstrap(registry: Registry, firstServiceIP: string, addr
   for (const name of SYSTEM_NAMESPACES) {
     await ensure(() => registry.create(namespaces, undefined, { metadata: { name } }, opts()));
   }
+  // A user may have taken the first address after deleting the Service; serving the API
+  // matters more than that Service, so say so and go on.
   await ensure(() =>
     registry.create(
       services,
@@ -30,7 +32,10 @@ export async function bootstrap(registry: Registry, firstServiceIP: string, addr
         spec: { clusterIP: firstServiceIP, ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: port }], sessionAffinity: 'None', type: 'ClusterIP' },
       },
       opts(),
-    ),
+    ).catch((err: unknown) => {
+      if ((err as { code?: number }).code !== 422) throw err;
+      log.error({ err }, 'cannot recreate the default/kubernetes Service: its ClusterIP is taken by another Service');
+    }),
   );
   const subsets = [{ addresses: [{ ip: address }], ports: [{ name: 'https', port, protocol: 'TCP' }] }];
   try {

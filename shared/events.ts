@@ -44,8 +44,14 @@ export class ApiEventRecorder implements EventRecorder {
     if (prior && this.now().getTime() - prior.at < DEDUPE_MS) {
       prior.count++;
       prior.at = this.now().getTime();
-      await this.client.patch(R.events, prior.namespace, prior.name, { count: prior.count, lastTimestamp: ts });
-      return;
+      try {
+        await this.client.patch(R.events, prior.namespace, prior.name, { count: prior.count, lastTimestamp: ts });
+        return;
+      } catch (err) {
+        // The event expired or was deleted: record it anew below.
+        if ((err as { code?: number }).code !== 404) throw err;
+        this.seen.delete(key);
+      }
     }
     const name = `${m.name}.${randomBytes(8).toString('hex')}`;
     const involvedObject = { kind: obj.kind, namespace: m.namespace, name: m.name, uid: m.uid, apiVersion: obj.apiVersion, resourceVersion: m.resourceVersion };

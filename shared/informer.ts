@@ -31,6 +31,15 @@ export type IndexFunc<T> = (obj: T) => string[];
 export const byNamespace: IndexFunc<KubeObject> = (o) => [o.metadata.namespace ?? ''];
 export const byControllerUID: IndexFunc<KubeObject> = (o) => (o.metadata.ownerReferences ?? []).filter((r) => r.controller).map((r) => r.uid);
 
+/** Runs one handler; a throwing handler is logged and does not keep the event from the others. */
+function call(log: Logger, fn: () => void): void {
+  try {
+    fn();
+  } catch (err) {
+    log.error({ err }, 'informer event handler failed');
+  }
+}
+
 export class Informer<T extends KubeObject = KubeObject> {
   private readonly items = new Map<string, T>();
   private readonly indexes = new Map<string, { fn: IndexFunc<T>; values: Map<string, Set<string>> }>();
@@ -66,7 +75,13 @@ export class Informer<T extends KubeObject = KubeObject> {
   private store(key: string, obj: T | undefined): void {
     const old = this.items.get(key);
     for (const idx of this.indexes.values()) {
-      if (old) for (const v of idx.fn(old)) idx.values.get(v)?.delete(key);
+      if (old) {
+        for (const v of idx.fn(old)) {
+          const set = idx.values.get(v);
+          set?.delete(key);
+          if (set?.size === 0) idx.values.delete(v);
+        }
+      }
       if (obj) {
         for (const v of idx.fn(obj)) {
           let set = idx.values.get(v);
@@ -137,16 +152,13 @@ export class Informer<T extends KubeObject = KubeObject> {
     for (const [key, old] of [...this.items]) {
       if (!fresh.has(key)) {
         this.store(key, undefined);
-        for (const h of this.handlers) h.onDelete?.(old);
+        for (const h of this.handlers) call(this.log, () => h.onDelete?.(old));
       }
     }
     for (const [key, obj] of fresh) {
       const old = this.items.get(key);
       this.store(key, obj);
-      for (const h of this.handlers) {
-        if (old) h.onUpdate?.(old, obj);
-        else h.onAdd?.(obj);
-      }
+      for (const h of this.handlers) call(this.log, () => (old ? h.onUpdate?.(old, obj) : h.onAdd?.(obj)));
     }
     this.resourceVersion = list.metadata.resourceVersion ?? '';
   }
@@ -172,13 +184,10 @@ export class Informer<T extends KubeObject = KubeObject> {
       const old = this.items.get(key);
       if (e.type === 'DELETED') {
         this.store(key, undefined);
-        for (const h of this.handlers) h.onDelete?.(old ?? e.object);
+        for (const h of this.handlers) call(this.log, () => h.onDelete?.(old ?? e.object));
       } else {
         this.store(key, e.object);
-        for (const h of this.handlers) {
-          if (old) h.onUpdate?.(old, e.object);
-          else h.onAdd?.(e.object);
-        }
+        for (const h of this.handlers) call(this.log, () => (old ? h.onUpdate?.(old, e.object) : h.onAdd?.(e.object)));
       }
     }
     return false;

@@ -30,17 +30,25 @@ export async function runLeaderElection(cfg: LeaderElectionConfig, signal: Abort
   const now = cfg.now ?? (() => new Date());
   const sleep = cfg.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   const log = cfg.log.child({ lease: `${cfg.namespace}/${cfg.name}`, identity: cfg.identity });
+  if (!(cfg.leaseDurationSeconds > cfg.renewDeadlineSeconds && cfg.renewDeadlineSeconds > cfg.retryPeriodSeconds)) {
+    throw new Error('leader election needs lease duration > renew deadline > retry period');
+  }
   let leading = false;
   let lastRenew = 0;
   while (!signal.aborted) {
     let ok = false;
+    const t = now();
     try {
-      ok = await tryAcquireOrRenew(cfg, now());
+      // A leader must not keep acting past its renew deadline while a request hangs:
+      // the attempt counts as failed when the deadline passes first.
+      const budget = leading ? lastRenew + cfg.renewDeadlineSeconds * 1000 - t.getTime() : cfg.renewDeadlineSeconds * 1000;
+      ok = await Promise.race([tryAcquireOrRenew(cfg, t), sleep(Math.max(0, budget)).then(() => false)]);
     } catch (err) {
       log.warn({ err }, 'leader election: lease update failed');
     }
     if (ok) {
-      lastRenew = now().getTime();
+      // The lease records t as its renew time; others measure expiry from it.
+      lastRenew = t.getTime();
       if (!leading) {
         leading = true;
         log.info('became leader');

@@ -106,6 +106,15 @@ function runWatch(deps: ResourceDeps, info: RequestInfo, plan: WatchPlan, format
     if (sink.backlog() > MAX_BACKLOG_BYTES) stop(true);
   };
   const onEvent = (e: StorageEvent) => {
+    try {
+      deliver(e);
+    } catch {
+      // Could not encode or write this event: end the stream so the client re-lists
+      // rather than waiting forever on a watch that no longer gets events.
+      stop(true);
+    }
+  };
+  const deliver = (e: StorageEvent) => {
     const now = matches(e.obj);
     const before = matches(e.prev);
     if (e.type === 'ADDED') {
@@ -146,6 +155,11 @@ function runWatch(deps: ResourceDeps, info: RequestInfo, plan: WatchPlan, format
     const status = err instanceof ApiError ? err.toStatus() : errors.internal(String(err)).toStatus();
     emit('ERROR', status as never);
     stop();
+    return;
+  }
+  // Cut off while replaying (backlog too large): release what was just registered.
+  if (closed) {
+    handle?.stop();
     return;
   }
   if (plan.bookmarks) {

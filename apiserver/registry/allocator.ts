@@ -45,24 +45,26 @@ export class ClusterIPAllocator {
   }
 
   /** Marks an address as taken (restore at start); returns a cause if it can't be. */
-  allocate(ip: string, field: string): StatusCause | undefined {
+  allocate(ip: string, field: string, reserve = true): StatusCause | undefined {
     const n = ipToNumber(ip);
     if (n === undefined) return cause.invalid(field, ip, 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)');
     if (n <= this.base || n >= this.base + this.size - 1) {
       return cause.invalid(field, ip, `provided IP is not in the valid range. The range of valid IPs is ${this.cidr}`);
     }
     if (this.used.has(n)) return cause.invalid(field, ip, `provided IP is already allocated`);
-    this.used.add(n);
+    if (reserve) this.used.add(n);
     return undefined;
   }
 
-  /** A free address picked at random, as Kubernetes does; undefined when the range is full. */
+  /**
+   * A free address picked at random, as Kubernetes does; undefined when the range is full.
+   * The first address is never handed out: it belongs to the `kubernetes` Service.
+   */
   next(reserve = true): string | undefined {
-    const usable = this.size - 2;
-    if (this.used.size >= usable) return undefined;
+    const usable = this.size - 3;
     const start = Math.floor(this.random() * usable);
     for (let i = 0; i < usable; i++) {
-      const n = this.base + 1 + ((start + i) % usable);
+      const n = this.base + 2 + ((start + i) % usable);
       if (!this.used.has(n)) {
         if (reserve) this.used.add(n);
         return ipToString(n);
@@ -102,12 +104,12 @@ export class NodePortAllocator {
     ({ min: this.min, max: this.max } = parsePortRange(range));
   }
 
-  allocate(port: number, field: string): StatusCause | undefined {
+  allocate(port: number, field: string, reserve = true): StatusCause | undefined {
     if (!Number.isInteger(port) || port < this.min || port > this.max) {
       return cause.invalid(field, port, `provided port is not in the valid range. The range of valid ports is ${this.range}`);
     }
     if (this.used.has(port)) return cause.invalid(field, port, 'provided port is already allocated');
-    this.used.add(port);
+    if (reserve) this.used.add(port);
     return undefined;
   }
 

@@ -1,11 +1,13 @@
 // ClusterIP and NodePort bookkeeping for Service writes, run inside the storage
-// transaction after validation so a rejected write never holds an address or port.
+// transaction as the last step of a decision, so a rejected write never holds an address
+// or port. One function covers create, update (including type changes) and delete.
 import type { StatusCause } from '../../shared/errors.js';
 import type { KubeObject } from '../../shared/types.js';
 import type { ClusterIPAllocator, NodePortAllocator } from './allocator.js';
 
-const needsNodePorts = (svc: any) => svc.spec?.type === 'NodePort' || svc.spec?.type === 'LoadBalancer';
-const hasClusterIP = (svc: any) => svc.spec?.type !== 'ExternalName' && svc.spec?.clusterIP !== 'None';
+const needsNodePorts = (svc: any) => svc?.spec?.type === 'NodePort' || svc?.spec?.type === 'LoadBalancer';
+const hasClusterIP = (svc: any) => svc?.spec?.type !== 'ExternalName' && svc?.spec?.clusterIP !== 'None';
+const nodePortsOf = (svc: any): Set<number> => new Set<number>((svc?.spec?.ports ?? []).map((p: any) => p?.nodePort).filter(Boolean));
 
 export class ServiceAllocations {
   constructor(
@@ -15,41 +17,10 @@ export class ServiceAllocations {
 
   /** Marks what stored Services hold; run once at start. */
   restore(services: KubeObject[]): void {
-    for (const svc of services) {
-      const s = svc as any;
+    for (const s of services as any[]) {
       if (hasClusterIP(s) && s.spec?.clusterIP) this.ips.allocate(s.spec.clusterIP, 'spec.clusterIP');
-      for (const p of s.spec?.ports ?? []) if (p.nodePort) this.ports.allocate(p.nodePort, 'spec.ports.nodePort');
+      for (const p of nodePortsOf(s)) this.ports.allocate(p, 'spec.ports.nodePort');
     }
-  }
-
-  /** Fills and reserves clusterIP and nodePorts of a new Service; on failure nothing stays reserved. */
-  onCreate(svc: KubeObject, dryRun: boolean): StatusCause[] {
-    const s = svc as any;
-    const taken: (() => void)[] = [];
-    const causes: StatusCause[] = [];
-    if (hasClusterIP(s)) {
-      if (s.spec.clusterIP) {
-        const c = dryRun ? this.checkIP(s.spec.clusterIP) : this.ips.allocate(s.spec.clusterIP, 'spec.clusterIPs');
-        if (c) causes.push({ ...c, field: 'spec.clusterIPs' });
-        else if (!dryRun) taken.push(() => this.ips.release(s.spec.clusterIP));
-      } else {
-        const ip = this.ips.next(!dryRun);
-        if (!ip) causes.push({ reason: 'FieldValueInvalid', message: `failed to allocate a serviceIP: range is full`, field: 'spec.clusterIPs' });
-        else {
-          s.spec.clusterIP = ip;
-          if (!dryRun) taken.push(() => this.ips.release(ip));
-        }
-      }
-      if (s.spec.clusterIP) s.spec.clusterIPs = [s.spec.clusterIP];
-    } else if (s.spec?.type === 'ExternalName') {
-      delete s.spec.clusterIP;
-      delete s.spec.clusterIPs;
-    } else {
-      s.spec.clusterIPs = ['None'];
-    }
-    if (!causes.length) causes.push(...this.assignNodePorts(s, new Set(), dryRun, taken));
-    if (causes.length) for (const undo of taken) undo();
-    return causes;
   }
 
   /**
@@ -75,59 +46,84 @@ export class ServiceAllocations {
     }
   }
 
-  /** Allocates nodePorts that a type change or a new port needs and releases dropped ones. */
-  onUpdate(old: KubeObject, svc: KubeObject, dryRun: boolean): StatusCause[] {
+  /**
+   * Brings the allocations in line with a write from `old` to `next` (undefined: created /
+   * deleted), filling clusterIP(s) and nodePorts of `next`. Returns causes, and then holds
+   * nothing new. With dryRun, checks the same things without reserving or releasing.
+   */
+  apply(old: KubeObject | undefined, next: KubeObject | undefined, dryRun: boolean): StatusCause[] {
     const o = old as any;
-    const s = svc as any;
-    const oldPorts = new Set<number>((o.spec?.ports ?? []).map((p: any) => p.nodePort).filter(Boolean));
-    const taken: (() => void)[] = [];
-    const causes = this.assignNodePorts(s, oldPorts, dryRun, taken);
+    const s = next as any;
+    const undo: (() => void)[] = [];
+    const causes: StatusCause[] = [];
+    const oldIP: string | undefined = hasClusterIP(o) ? o?.spec?.clusterIP || undefined : undefined;
+    let keepIP: string | undefined;
+    if (s) {
+      if (!s.spec || typeof s.spec !== 'object') s.spec = {};
+      if (hasClusterIP(s)) {
+        const want: string | undefined = s.spec.clusterIP || undefined;
+        if (want && want === oldIP) keepIP = want;
+        else if (want) {
+          const c = this.ips.allocate(want, 'spec.clusterIPs', !dryRun);
+          if (c) causes.push({ ...c, field: 'spec.clusterIPs' });
+          else if (!dryRun) undo.push(() => this.ips.release(want));
+          keepIP = want;
+        } else {
+          const ip = this.ips.next(!dryRun);
+          if (!ip) causes.push({ reason: 'FieldValueInvalid', message: 'failed to allocate a serviceIP: range is full', field: 'spec.clusterIPs' });
+          else {
+            s.spec.clusterIP = ip;
+            if (!dryRun) undo.push(() => this.ips.release(ip));
+            keepIP = ip;
+          }
+        }
+        if (s.spec.clusterIP) s.spec.clusterIPs = [s.spec.clusterIP];
+      } else if (s.spec.type === 'ExternalName') {
+        delete s.spec.clusterIP;
+        delete s.spec.clusterIPs;
+      } else {
+        s.spec.clusterIPs = ['None'];
+      }
+      if (!causes.length) causes.push(...this.assignNodePorts(s, nodePortsOf(o), dryRun, undo));
+    }
     if (causes.length) {
-      for (const undo of taken) undo();
+      for (const u of undo) u();
       return causes;
     }
     if (!dryRun) {
-      const now = new Set<number>((s.spec?.ports ?? []).map((p: any) => p.nodePort).filter(Boolean));
-      for (const p of oldPorts) if (!now.has(p)) this.ports.release(p);
+      if (oldIP && oldIP !== keepIP) this.ips.release(oldIP);
+      const now = nodePortsOf(s);
+      for (const p of nodePortsOf(o)) if (!now.has(p)) this.ports.release(p);
     }
     return [];
   }
 
-  onDelete(svc: KubeObject): void {
-    const s = svc as any;
-    if (hasClusterIP(s)) this.ips.release(s.spec?.clusterIP);
-    for (const p of s.spec?.ports ?? []) if (p.nodePort) this.ports.release(p.nodePort);
-  }
-
-  private assignNodePorts(s: any, alreadyOwned: Set<number>, dryRun: boolean, taken: (() => void)[]): StatusCause[] {
+  private assignNodePorts(s: any, alreadyOwned: Set<number>, dryRun: boolean, undo: (() => void)[]): StatusCause[] {
     const causes: StatusCause[] = [];
+    const ports: any[] = Array.isArray(s.spec?.ports) ? s.spec.ports : [];
     if (!needsNodePorts(s)) {
-      (s.spec?.ports ?? []).forEach((p: any, i: number) => {
-        if (p.nodePort) causes.push({ reason: 'FieldValueForbidden', message: `Forbidden: may not be used when \`type\` is '${s.spec.type ?? 'ClusterIP'}'`, field: `spec.ports[${i}].nodePort` });
+      ports.forEach((p, i) => {
+        if (p?.nodePort) causes.push({ reason: 'FieldValueForbidden', message: `Forbidden: may not be used when \`type\` is '${s.spec.type ?? 'ClusterIP'}'`, field: `spec.ports[${i}].nodePort` });
       });
       return causes;
     }
-    (s.spec.ports ?? []).forEach((p: any, i: number) => {
+    ports.forEach((p, i) => {
+      if (!p || typeof p !== 'object') return;
       const field = `spec.ports[${i}].nodePort`;
       if (p.nodePort) {
         if (alreadyOwned.has(p.nodePort)) return;
-        const c = dryRun ? undefined : this.ports.allocate(p.nodePort, field);
+        const c = this.ports.allocate(p.nodePort, field, !dryRun);
         if (c) causes.push(c);
-        else if (!dryRun) taken.push(() => this.ports.release(p.nodePort));
+        else if (!dryRun) undo.push(() => this.ports.release(p.nodePort));
       } else {
         const port = this.ports.next(!dryRun);
         if (port === undefined) causes.push({ reason: 'FieldValueInvalid', message: 'failed to allocate a nodePort: range is full', field });
         else {
           p.nodePort = port;
-          if (!dryRun) taken.push(() => this.ports.release(port));
+          if (!dryRun) undo.push(() => this.ports.release(port));
         }
       }
     });
     return causes;
-  }
-
-  private checkIP(ip: string): StatusCause | undefined {
-    if (this.ips.has(ip)) return { reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(ip)}: provided IP is already allocated`, field: 'spec.clusterIPs' };
-    return undefined;
   }
 }

@@ -184,7 +184,7 @@ export class Registry {
           throw errors.conflict(r.plural, r.group, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.rev}`);
         }
         const decision = this.decideDelete(r, cur, options);
-        if ('delete' in decision && r.plural === 'services' && !opts.dryRun) this.services.onDelete(cur.obj);
+        if ('delete' in decision && r.plural === 'services') this.services.apply(cur.obj, undefined, opts.dryRun);
         return decision;
       },
       opts,
@@ -314,7 +314,7 @@ export class Registry {
     if (cur) throw errors.alreadyExists(r.plural, r.group, name);
     if (r.namespaced) this.checkNamespace(r, ns!, name);
     if (r.plural === 'services') {
-      const causes = this.services.onCreate(obj, opts.dryRun);
+      const causes = this.services.apply(undefined, obj, opts.dryRun);
       if (causes.length) throw errors.invalid(r.kind, r.group, name, causes);
     }
     return { put: obj };
@@ -372,12 +372,12 @@ export class Registry {
     if (isDeepStrictEqual(stripVolatile(old), stripVolatile(obj)) && isDeepStrictEqual(old.metadata.managedFields, obj.metadata.managedFields)) {
       return { none: true };
     }
-    if (this.finalized(r, obj)) return { delete: true };
+    const finalized = this.finalized(r, obj);
     if (r.plural === 'services') {
-      const c = this.services.onUpdate(old, obj, opts.dryRun);
+      const c = this.services.apply(old, finalized ? undefined : obj, opts.dryRun);
       if (c.length) throw errors.invalid(r.kind, r.group, name, c);
     }
-    return { put: obj };
+    return finalized ? { delete: true } : { put: obj };
   }
 
   /** An object being deleted whose last finalizer is gone is removed. */

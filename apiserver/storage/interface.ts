@@ -20,6 +20,8 @@ export interface StorageEvent {
   raw: string;
   /** State before this event, for watchers whose selector the object left or entered. */
   prev?: KubeObject;
+  /** Approximate size in the watch cache. */
+  bytes?: number;
 }
 
 /** What a transaction decides, given the current state of one key. */

@@ -25,6 +25,8 @@ interface Pending {
 
 interface Watcher {
   prefix: string;
+  /** Events at or below this were already delivered (or predate the watch). */
+  fromRev: number;
   onEvent: (e: StorageEvent) => void;
 }
 
@@ -34,6 +36,8 @@ export interface LevelStorageOptions {
   dir: string;
   /** Events kept in memory (and on disk) for watch resumption. */
   watchCacheSize?: number;
+  /** ... and at most this many bytes of them (objects can be megabytes each). */
+  watchCacheBytes?: number;
   log: Logger;
 }
 
@@ -44,7 +48,8 @@ function eventKey(rev: number): string {
 export class LevelStorage implements Storage {
   private readonly db: Level<string, string>;
   private readonly committed = new Map<string, StoredObject>();
-  private readonly overlay = new Map<string, { rev: number; state: StoredObject | undefined }>();
+  /** Accepted, uncommitted writes; `committed` resolves when that write is on disk. */
+  private readonly overlay = new Map<string, { rev: number; state: StoredObject | undefined; committed: Promise<StoredObject | undefined> }>();
   /** Sorted keys per resource prefix (`/registry/group/resource/`), rebuilt lazily. */
   private readonly sortedKeys = new Map<string, string[] | null>();
   private readonly events: StorageEvent[] = [];
@@ -56,11 +61,14 @@ export class LevelStorage implements Storage {
   private committedRev = 0;
   private compacted = 0;
   private readonly cacheSize: number;
+  private readonly cacheMaxBytes: number;
+  private cacheBytes = 0;
   private readonly log: Logger;
 
   private constructor(opts: LevelStorageOptions) {
     this.db = new Level<string, string>(opts.dir, { valueEncoding: 'utf8' });
     this.cacheSize = opts.watchCacheSize ?? 20_000;
+    this.cacheMaxBytes = opts.watchCacheBytes ?? 256 * 1024 * 1024;
     this.log = opts.log.child({ subsystem: 'storage' });
   }
 
@@ -90,9 +98,11 @@ export class LevelStorage implements Storage {
       this.committed.set(key, { key, rev: Number(obj.metadata.resourceVersion), obj, raw });
     }
     for await (const [, v] of this.db.iterator({ gt: EVT, lt: EVT + '\xff' })) {
-      const { type, key, raw } = JSON.parse(v) as { type: StorageEvent['type']; key: string; raw: string };
+      const { type, key, raw, prevRaw } = JSON.parse(v) as { type: StorageEvent['type']; key: string; raw: string; prevRaw?: string };
       const obj = JSON.parse(raw) as KubeObject;
-      this.events.push({ rev: Number(obj.metadata.resourceVersion), type, key, obj, raw });
+      const prev = prevRaw ? (JSON.parse(prevRaw) as KubeObject) : undefined;
+      this.events.push({ rev: Number(obj.metadata.resourceVersion), type, key, obj, raw, prev, bytes: raw.length + (prevRaw?.length ?? 0) });
+      this.cacheBytes += raw.length + (prevRaw?.length ?? 0);
     }
     this.nextRev = this.committedRev;
     this.trimEvents();
@@ -126,9 +136,15 @@ export class LevelStorage implements Storage {
   txn(key: string, decide: (current: StoredObject | undefined) => TxnResult): Promise<StoredObject | undefined> {
     const current = this.peek(key);
     const result = decide(current);
-    if ('none' in result) return Promise.resolve(current);
+    if ('none' in result) {
+      // Nothing to write, but the state this answer shows may not be on disk yet:
+      // answer only once it is, so an acknowledgement never gets ahead of durability.
+      const pending = this.overlay.get(key);
+      return pending ? pending.committed.then(() => current) : Promise.resolve(current);
+    }
     const rev = ++this.nextRev;
     let event: StorageEvent;
+    let state: StoredObject | undefined;
     if ('delete' in result) {
       if (!current) {
         this.nextRev--;
@@ -136,18 +152,19 @@ export class LevelStorage implements Storage {
       }
       const obj = { ...current.obj, metadata: { ...current.obj.metadata, resourceVersion: String(rev) } };
       event = { rev, type: 'DELETED', key, obj, raw: JSON.stringify(obj), prev: current.obj };
-      this.overlay.set(key, { rev, state: undefined });
     } else {
       const obj = result.put;
       obj.metadata.resourceVersion = String(rev);
       const raw = JSON.stringify(obj);
       event = { rev, type: current ? 'MODIFIED' : 'ADDED', key, obj, raw, prev: current?.obj };
-      this.overlay.set(key, { rev, state: { key, rev, obj, raw } });
+      state = { key, rev, obj, raw };
     }
-    return new Promise((resolve, reject) => {
+    const committed = new Promise<StoredObject | undefined>((resolve, reject) => {
       this.queue.push({ event, resolve, reject });
-      if (!this.flushing) void this.flush();
     });
+    this.overlay.set(key, { rev, state, committed });
+    if (!this.flushing) void this.flush();
+    return committed;
   }
 
   /** Group commit: everything queued goes to disk in one synced batch, in revision order. */
@@ -160,7 +177,10 @@ export class LevelStorage implements Storage {
       for (const { event } of batch) {
         if (event.type === 'DELETED') ops.push({ type: 'del', key: OBJ + event.key });
         else ops.push({ type: 'put', key: OBJ + event.key, value: event.raw });
-        ops.push({ type: 'put', key: eventKey(event.rev), value: JSON.stringify({ type: event.type, key: event.key, raw: event.raw }) });
+        // The previous state goes with the event so that selector watches resumed after a
+        // restart still see objects leave their selector.
+        const prevRaw = event.prev ? JSON.stringify(event.prev) : undefined;
+        ops.push({ type: 'put', key: eventKey(event.rev), value: JSON.stringify({ type: event.type, key: event.key, raw: event.raw, prevRaw }) });
       }
       const last = batch[batch.length - 1]!.event.rev;
       ops.push({ type: 'put', key: META_REV, value: String(last) });
@@ -197,9 +217,11 @@ export class LevelStorage implements Storage {
     const o = this.overlay.get(e.key);
     if (o && o.rev === e.rev) this.overlay.delete(e.key);
     this.committedRev = e.rev;
+    e.bytes = e.raw.length + (e.prev ? e.raw.length : 0);
+    this.cacheBytes += e.bytes;
     this.events.push(e);
     for (const w of this.watchers) {
-      if (!e.key.startsWith(w.prefix)) continue;
+      if (!e.key.startsWith(w.prefix) || e.rev <= w.fromRev) continue;
       try {
         w.onEvent(e);
       } catch (err) {
@@ -209,11 +231,15 @@ export class LevelStorage implements Storage {
     }
   }
 
-  /** Keeps the watch cache bounded; compacted events are deleted from disk in the next batch. */
+  /** Keeps the watch cache bounded in count and bytes; compacted events leave the disk in the next batch. */
   private trimEvents(): void {
-    const excess = this.events.length - this.cacheSize;
-    if (excess <= 0) return;
-    const dropped = this.events.splice(0, excess);
+    let drop = Math.max(0, this.events.length - this.cacheSize);
+    let bytes = this.cacheBytes;
+    for (let i = 0; i < drop; i++) bytes -= this.events[i]!.bytes ?? 0;
+    while (drop < this.events.length - 1 && bytes > this.cacheMaxBytes) bytes -= this.events[drop++]!.bytes ?? 0;
+    if (drop <= 0) return;
+    const dropped = this.events.splice(0, drop);
+    this.cacheBytes = bytes;
     this.compacted = dropped[dropped.length - 1]!.rev;
     for (const e of dropped) this.pendingDeletes.push(eventKey(e.rev));
   }
@@ -222,14 +248,24 @@ export class LevelStorage implements Storage {
     if (fromRev < this.compacted) {
       throw errors.expired(`too old resource version: ${fromRev} (${this.compacted + 1})`);
     }
+    if (fromRev > this.nextRev) {
+      // A revision this store never issued (e.g. from before its data was wiped): the
+      // client's cache cannot be trusted, so make it re-list, as a too-old one does.
+      throw errors.expired(`too large resource version: ${fromRev}, current: ${this.committedRev}`);
+    }
     let i = lowerBoundRev(this.events, fromRev + 1);
     for (; i < this.events.length; i++) {
       const e = this.events[i]!;
       if (e.key.startsWith(prefix)) onEvent(e);
     }
-    const w: Watcher = { prefix, onEvent };
+    const w: Watcher = { prefix, fromRev, onEvent };
     this.watchers.add(w);
     return { stop: () => this.watchers.delete(w) };
+  }
+
+  /** Number of stored objects. */
+  get size(): number {
+    return this.committed.size;
   }
 
   async close(): Promise<void> {
