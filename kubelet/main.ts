@@ -1,19 +1,31 @@
-// `skiff kubelet`: the node agent. Only the hollow mode exists so far: simulated nodes
-// that register, heartbeat and report their pods Running without any container, as
-// Kubernetes' kubemark and KWOK do (for tests and benchmarks of the control plane).
+// `skiff kubelet`: the node agent. By default it runs the pods bound to its node in a real
+// Docker engine (kubelet/agent.ts). --hollow simulates nodes instead: they register,
+// heartbeat and report their pods Running without any container, as Kubernetes' kubemark
+// and KWOK do (for tests and benchmarks of the control plane).
 import { hostname } from 'node:os';
 import { Client } from '../shared/client.js';
 import type { FlagSpec } from '../shared/flags.js';
 import { rootLogger } from '../shared/log.js';
+import { Kubelet } from './agent.js';
 import { HollowKubelet } from './hollow.js';
+import { DockerRuntime } from './runtime/docker.js';
 import { watchControlFile } from './hollow/control.js';
 
-export const summary = 'Runs the pods bound to this node (--hollow: simulated nodes, no containers).';
+export const summary = 'Runs the pods bound to this node in Docker (--hollow: simulated nodes, no containers).';
 
 export const flags: FlagSpec[] = [
   { name: 'server', help: 'URL of the apiserver', default: 'http://127.0.0.1:8080' },
   { name: 'hollow', help: 'Simulate the node(s): register, heartbeat and report bound pods Running without Docker', default: false, type: 'boolean' },
   { name: 'node-name', help: 'Name of the node (the prefix of the names with --nodes)', default: hostname() },
+  { name: 'hostname-override', help: 'Name of the node, if not --node-name (as Kubernetes\' kubelet)', type: 'string' },
+  { name: 'docker-host', help: 'Docker engine: unix:///path/to/docker.sock or tcp://HOST:2375 (default: DOCKER_HOST, else unix:///var/run/docker.sock)', type: 'string' },
+  { name: 'root-dir', help: 'Directory for the kubelet\'s files (pod volumes)', default: '/var/lib/skiff/kubelet' },
+  { name: 'node-ip', help: 'The node\'s InternalIP (the pods\' hostIP)', default: '127.0.0.1' },
+  { name: 'pod-infra-container-image', help: 'The pause image of the pod sandboxes (present locally)', default: 'skiff/pause:3.10' },
+  { name: 'crash-loop-backoff-base', help: 'Seconds of the first container restart back-off (doubling; CrashLoopBackOff)', default: 10 },
+  { name: 'crash-loop-backoff-max', help: 'Seconds the container restart back-off grows to', default: 300 },
+  { name: 'sync-frequency', help: 'Seconds between resyncs of every pod and housekeeping', default: 60 },
+  { name: 'node-status-report-frequency', help: 'Seconds after which the node status is posted even when unchanged', default: 60 },
   { name: 'nodes', help: 'Hollow mode: simulate N nodes named NODE-NAME-0 … NODE-NAME-(N-1) in this process', type: 'number' },
   { name: 'lease-duration', help: 'Seconds of the node Lease; it is renewed every quarter of it', default: 40 },
   { name: 'node-status-update-frequency', help: 'Seconds between node status heartbeats', default: 10 },
@@ -35,11 +47,8 @@ export const flags: FlagSpec[] = [
 ];
 
 export async function main(f: Record<string, string | number | boolean>): Promise<void> {
-  if (!f.hollow) {
-    console.error('skiff kubelet: the Docker-backed kubelet is not built yet; use --hollow');
-    process.exit(2);
-  }
   const log = rootLogger('kubelet', String(f.v));
+  if (!f.hollow) return runKubelet(f, log);
   const base = String(f['node-name']);
   const count = f.nodes === undefined ? undefined : Number(f.nodes);
   if (count !== undefined && (!Number.isInteger(count) || count < 1)) {
@@ -86,6 +95,39 @@ export async function main(f: Record<string, string | number | boolean>): Promis
   const stop = (signal: string) => {
     log.info({ signal }, 'shutting down');
     stopWatching?.();
+    kubelet.stop();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  await kubelet.start();
+}
+
+async function runKubelet(f: Record<string, string | number | boolean>, log: ReturnType<typeof rootLogger>): Promise<void> {
+  const nodeName = String(f['hostname-override'] ?? f['node-name']);
+  const base = Number(f['crash-loop-backoff-base']);
+  const max = Number(f['crash-loop-backoff-max']);
+  if (!(base > 0) || !(max >= base)) {
+    console.error(`skiff kubelet: --crash-loop-backoff-base must be > 0 and <= --crash-loop-backoff-max, got ${base} and ${max}`);
+    process.exit(2);
+  }
+  const kubelet = new Kubelet({
+    client: new Client(String(f.server), 'skiff-kubelet'),
+    runtime: new DockerRuntime({ host: f['docker-host'] === undefined ? undefined : String(f['docker-host']), pauseImage: String(f['pod-infra-container-image']) }),
+    log,
+    nodeName,
+    nodeIP: String(f['node-ip']),
+    rootDir: String(f['root-dir']),
+    maxPods: Number(f['max-pods']),
+    leaseDurationSeconds: Number(f['lease-duration']),
+    nodeStatusUpdateFrequencySeconds: Number(f['node-status-update-frequency']),
+    nodeStatusReportFrequencySeconds: Number(f['node-status-report-frequency']),
+    syncFrequencySeconds: Number(f['sync-frequency']),
+    crashLoopBackoffBaseSeconds: base,
+    crashLoopBackoffMaxSeconds: max,
+  });
+  const stop = (signal: string) => {
+    log.info({ signal }, 'shutting down (pods keep running; a new kubelet adopts them)');
     kubelet.stop();
     process.exit(0);
   };

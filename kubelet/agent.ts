@@ -1,0 +1,171 @@
+// The Docker-backed kubelet, wired: registers its Node and heartbeats its Lease, watches
+// the pods bound to it (fieldSelector spec.nodeName) into a work queue of pod keys (one
+// sync of a pod at a time), and reacts to Docker's event stream (die, oom, destroy) rather
+// than polling, with a periodic resync and housekeeping (containers of vanished pods).
+import { mkdir } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { Client } from '../shared/client.js';
+import { ApiEventRecorder, type EventRecorder } from '../shared/events.js';
+import { Informer, keyOf } from '../shared/informer.js';
+import { R } from '../shared/resources.js';
+import type { KubeObject } from '../shared/types.js';
+import { runWorker, WorkQueue } from '../shared/workqueue.js';
+import { removeOrphans } from './adopt.js';
+import { resolveEnv } from './env.js';
+import { prepareVolumes, removePodVolumes } from './volumes/index.js';
+import { Backoff } from './backoff.js';
+import { NODE_LABEL } from './container-spec.js';
+import { NodeAgent } from './node-agent.js';
+import { canonical, PodWorker, type WorkerPlugins } from './pod-worker.js';
+import { LABELS, type ContainerRuntime } from './runtime/runtime.js';
+
+export interface KubeletOptions {
+  client: Client;
+  runtime: ContainerRuntime;
+  log: Logger;
+  nodeName: string;
+  nodeIP: string;
+  rootDir: string;
+  maxPods: number;
+  leaseDurationSeconds: number;
+  nodeStatusUpdateFrequencySeconds: number;
+  nodeStatusReportFrequencySeconds: number;
+  /** Seconds between full resyncs of every pod (and housekeeping). */
+  syncFrequencySeconds: number;
+  crashLoopBackoffBaseSeconds: number;
+  crashLoopBackoffMaxSeconds: number;
+  podWorkers?: number;
+  kubeletPort?: number;
+  plugins?: WorkerPlugins;
+  recorder?: EventRecorder;
+  now?: () => Date;
+}
+
+export class Kubelet {
+  readonly pods: Informer<KubeObject>;
+  private readonly queue = new WorkQueue({ delay: (n) => Math.min(200 * 2 ** (n - 1), 30_000) });
+  private readonly worker: PodWorker;
+  private readonly node: NodeAgent;
+  private readonly abort = new AbortController();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private stopping = false;
+
+  constructor(private readonly o: KubeletOptions) {
+    const now = o.now ?? (() => new Date());
+    this.pods = new Informer(o.client, R.pods, o.log.child({ informer: 'pods' }), { fieldSelector: `spec.nodeName=${o.nodeName}` });
+    this.pods.addHandlers({
+      onAdd: (p) => this.queue.add(keyOf(p)),
+      // As the kubelet's pod config: a change of the status alone (often our own write) is no reason to sync.
+      onUpdate: (old, p) => {
+        if (syncRelevant(old) !== syncRelevant(p)) this.queue.add(keyOf(p));
+      },
+      onDelete: (p) => this.queue.add(keyOf(p)),
+    });
+    const crashMax = o.crashLoopBackoffMaxSeconds * 1000;
+    this.worker = new PodWorker({
+      runtime: o.runtime,
+      client: o.client,
+      recorder: o.recorder ?? new ApiEventRecorder(o.client, 'kubelet', o.log, now),
+      log: o.log,
+      nodeName: o.nodeName,
+      hostIP: o.nodeIP,
+      crashBackoff: new Backoff(o.crashLoopBackoffBaseSeconds * 1000, crashMax),
+      imageBackoff: new Backoff(o.crashLoopBackoffBaseSeconds * 1000, crashMax),
+      now,
+      requeueAfter: (key, ms) => this.after(ms, () => this.queue.add(key)),
+      plugins: o.plugins ?? defaultPlugins(o),
+    });
+    this.node = new NodeAgent({ ...o, now });
+  }
+
+  async start(): Promise<void> {
+    await mkdir(this.o.rootDir, { recursive: true });
+    await this.node.start();
+    await this.pods.start();
+    // Adopt: every pod's sync reads its containers back; what belongs to no pod goes.
+    await this.housekeeping();
+    for (let i = 0; i < (this.o.podWorkers ?? 16); i++) {
+      void runWorker(
+        this.queue,
+        (key) => this.worker.sync(key, this.pods.get(key)),
+        (key, err) => this.o.log.warn({ pod: key, err }, 'pod sync failed; requeueing'),
+      );
+    }
+    void this.watchRuntime();
+    const resync = () => {
+      for (const p of this.pods.list()) this.queue.add(keyOf(p));
+      void this.housekeeping().catch((err: unknown) => this.o.log.warn({ err }, 'housekeeping failed'));
+      this.after(this.o.syncFrequencySeconds * 1000, resync);
+    };
+    this.after(this.o.syncFrequencySeconds * 1000, resync);
+    this.o.log.info({ node: this.o.nodeName, pods: this.pods.list().length }, 'kubelet started');
+  }
+
+  stop(): void {
+    this.stopping = true;
+    this.abort.abort();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.queue.shutDown();
+    this.pods.stop();
+    this.node.stop();
+  }
+
+  private after(ms: number, fn: () => void): void {
+    if (this.stopping) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      if (!this.stopping) fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private async housekeeping(): Promise<void> {
+    const known = new Set(this.pods.list().map((p) => p.metadata.uid!));
+    for (const key of await removeOrphans(this.o.runtime, this.o.nodeName, known, this.o.log)) this.queue.add(key);
+  }
+
+  /** Docker's events for this node's containers → syncs of their pods; resubscribes when the stream ends. */
+  private async watchRuntime(): Promise<void> {
+    let since: Date | undefined;
+    let failures = 0;
+    while (!this.stopping) {
+      try {
+        for await (const ev of this.o.runtime.events({ since, signal: this.abort.signal })) {
+          failures = 0;
+          since = ev.time;
+          if (ev.labels[NODE_LABEL] !== this.o.nodeName) continue;
+          if (!['die', 'oom', 'destroy', 'stop'].includes(ev.action)) continue;
+          const ns = ev.labels[LABELS.podNamespace];
+          const name = ev.labels[LABELS.podName];
+          if (ns && name) this.queue.add(`${ns}/${name}`);
+        }
+      } catch (err) {
+        if (this.stopping) return;
+        failures++;
+        this.o.log.warn({ err }, 'Docker event stream failed; resubscribing');
+      }
+      if (this.stopping) return;
+      // The stream ended (engine restart?): resync everything, then resubscribe.
+      for (const p of this.pods.list()) this.queue.add(keyOf(p));
+      await new Promise((r) => setTimeout(r, Math.min(500 * 2 ** failures, 10_000)));
+    }
+  }
+}
+
+/** What of a pod makes the kubelet sync it again: everything but its status and bookkeeping. */
+function syncRelevant(p: KubeObject): string {
+  const m = p.metadata;
+  return canonical([m.uid, m.labels, m.annotations, m.deletionTimestamp, m.deletionGracePeriodSeconds, p.spec]);
+}
+
+/** Volumes (kubelet/volumes) and env resolution (kubelet/env.ts); probes are not wired yet. */
+function defaultPlugins(o: KubeletOptions): WorkerPlugins {
+  return {
+    volumes: {
+      prepare: (pod) => prepareVolumes(pod, { client: o.client, rootDir: o.rootDir, log: o.log }),
+      remove: (uid) => removePodVolumes(uid, o.rootDir),
+    },
+    env: { resolve: (pod, c, podIP) => resolveEnv(pod, c, { client: o.client, nodeName: o.nodeName, hostIP: o.nodeIP, podIP }) },
+  };
+}

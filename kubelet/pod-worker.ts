@@ -1,0 +1,226 @@
+// The per-pod sync (kubelet's syncPod + kuberuntime's computePodActions), level-triggered:
+// everything is read again from Docker's labels on each call, so a restarted kubelet adopts
+// what runs. The agent's work queue guarantees one sync of a pod at a time. One pause
+// sandbox per pod; init containers one at a time, in order, to success; then the app
+// containers, restarted under restartPolicy with CrashLoopBackOff; a deleted pod is killed
+// with its grace period, removed from Docker, then deleted in the apiserver.
+import type { Logger } from 'pino';
+import type { Client } from '../shared/client.js';
+import { isApiError } from '../shared/errors.js';
+import type { EventRecorder } from '../shared/events.js';
+import { R } from '../shared/resources.js';
+import type { KubeObject } from '../shared/types.js';
+import { ORPHAN_GRACE_SECONDS } from './adopt.js';
+import type { Backoff } from './backoff.js';
+import { NODE_LABEL, type V1Container } from './container-spec.js';
+import { ContainerStarter, type WorkerPlugins } from './container-start.js';
+import { containersByName, isExited, podStatus, type Waiting } from './pod-status.js';
+import { CONTAINER_TYPE_SANDBOX, LABELS, type ContainerRuntime, type ContainerStatus } from './runtime/runtime.js';
+
+export type { WorkerPlugins } from './container-start.js';
+
+export interface PodWorkerDeps {
+  runtime: ContainerRuntime;
+  client: Client;
+  recorder: EventRecorder;
+  log: Logger;
+  nodeName: string;
+  hostIP: string;
+  crashBackoff: Backoff;
+  imageBackoff: Backoff;
+  now: () => Date;
+  /** Asks for another sync of the pod key after `ms` (a back-off ending). */
+  requeueAfter: (key: string, ms: number) => void;
+  plugins?: WorkerPlugins;
+}
+
+
+const isSandbox = (c: ContainerStatus) => c.labels[LABELS.type] === CONTAINER_TYPE_SANDBOX;
+const isTerminalPhase = (p: KubeObject) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
+
+export class PodWorker {
+  /** Waiting reasons per pod uid and container name (CrashLoopBackOff, ErrImagePull, …). */
+  private readonly waiting = new Map<string, Map<string, Waiting>>();
+  private readonly starter: ContainerStarter;
+
+  constructor(private readonly d: PodWorkerDeps) {
+    this.starter = new ContainerStarter(d);
+  }
+
+  /** Converges Docker toward the pod of `key` (undefined: the pod is gone). */
+  async sync(key: string, pod: KubeObject | undefined): Promise<void> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const all = await this.d.runtime.list({ [NODE_LABEL]: this.d.nodeName, [LABELS.podNamespace]: namespace, [LABELS.podName]: name });
+    const uid = pod?.metadata.uid;
+    const stale = all.filter((c) => c.labels[LABELS.podUid] !== uid);
+    if (stale.length) await this.removeContainers(stale, ORPHAN_GRACE_SECONDS);
+    for (const u of new Set(stale.map((c) => c.labels[LABELS.podUid]!))) this.forget(u);
+    if (!pod || !uid) return;
+    const mine = all.filter((c) => c.labels[LABELS.podUid] === uid);
+    if (pod.metadata.deletionTimestamp) return this.terminate(pod, mine);
+    const spec = pod.spec ?? {};
+    const grace = Number(spec.terminationGracePeriodSeconds ?? 30);
+    if (isTerminalPhase(pod)) {
+      // A finished pod keeps its containers (and logs) until deleted, but nothing runs.
+      await Promise.all(mine.filter((c) => c.state === 'running').map((c) => this.d.runtime.stop(c.id, grace)));
+      return;
+    }
+    const waiting = this.waitingOf(uid);
+    let sandbox = newestRunning(mine.filter(isSandbox));
+    if (!sandbox) {
+      const sandboxes = mine.filter(isSandbox);
+      // restartPolicy Never: a pod whose sandbox died after its containers ran is not restarted.
+      // A pod whose containers all finished (its sandbox stopped with them) is not started again.
+      const ran = mine.some((c) => !isSandbox(c));
+      if (sandboxes.length && ran) {
+        const phase = podStatus({ pod, containers: mine, waiting, hostIP: this.d.hostIP, now: this.d.now() }).phase;
+        if (spec.restartPolicy === 'Never' || phase === 'Succeeded' || phase === 'Failed') {
+          await this.postStatus(pod, mine, undefined, waiting);
+          return;
+        }
+      }
+      // The containers lost their network with the sandbox: stop them and start over.
+      await Promise.all(mine.filter((c) => !isSandbox(c) && c.state === 'running').map((c) => this.d.runtime.stop(c.id, grace)));
+      await Promise.all(sandboxes.map((s) => this.d.runtime.remove(s.id)));
+      const attempt = sandboxes.reduce((n, s) => Math.max(n, attemptOf(s) + 1), 0);
+      const id = await this.d.runtime.createSandbox({
+        uid,
+        namespace,
+        name,
+        hostname: String(spec.hostname ?? name).slice(0, 63),
+        attempt,
+        labels: { [NODE_LABEL]: this.d.nodeName },
+      });
+      sandbox = await this.d.runtime.inspect(id);
+      this.d.log.info({ pod: key, sandbox: id.slice(0, 12), ip: sandbox.ipAddress }, 'created pod sandbox');
+    }
+    await this.starter.beginSync(pod);
+    const history = containersByName(mine);
+    const inSandbox = (c: ContainerStatus | undefined) => (c && c.labels[LABELS.sandboxId] === sandbox!.id ? c : undefined);
+    const apps: V1Container[] = spec.containers ?? [];
+    const inits: V1Container[] = spec.initContainers ?? [];
+    const appStarted = apps.some((c) => inSandbox(history.get(c.name)?.[0]));
+    let initialized = true;
+    if (!appStarted) {
+      for (const c of inits) {
+        const latest = history.get(c.name)?.[0];
+        const cur = inSandbox(latest);
+        if (cur && isExited(cur) && cur.exitCode === 0) continue;
+        initialized = false;
+        if (cur && cur.state === 'created') await this.d.runtime.start(cur.id);
+        else if (!cur || isExited(cur)) {
+          if (!(cur && spec.restartPolicy === 'Never')) await this.starter.start(pod, c, sandbox, latest, Boolean(cur), waiting);
+        }
+        break; // one init container at a time
+      }
+    }
+    if (initialized) {
+      for (const c of apps) {
+        const latest = history.get(c.name)?.[0];
+        const cur = inSandbox(latest);
+        if (cur?.state === 'running') {
+          if (!this.d.plugins?.probes?.livenessFailed(uid, c.name)) continue;
+          this.d.recorder.event(pod, 'Normal', 'Killing', `Container ${c.name} failed liveness probe, will be restarted`);
+          await this.d.runtime.stop(cur.id, grace);
+          await this.starter.start(pod, c, sandbox, await this.d.runtime.inspect(cur.id), true, waiting);
+          continue;
+        }
+        if (cur?.state === 'created') {
+          await this.d.runtime.start(cur.id);
+          continue;
+        }
+        if (cur && isExited(cur) && !shouldRestartExited(spec.restartPolicy, cur)) continue;
+        await this.starter.start(pod, c, sandbox, latest, Boolean(cur), waiting);
+      }
+    }
+    const now = await this.d.runtime.list({ [NODE_LABEL]: this.d.nodeName, [LABELS.podUid]: uid });
+    const status = await this.postStatus(pod, now, sandbox, waiting);
+    this.d.plugins?.probes?.addPod(pod, Object.fromEntries([...containersByName(now)].filter(([, l]) => l[0]?.state === 'running').map(([n, l]) => [n, l[0]!.id])));
+    if (status === 'Succeeded' || status === 'Failed') await this.d.runtime.stop(sandbox.id, 0);
+  }
+
+  /** Kills the pod's containers with its grace period, removes them and its sandbox, then deletes the pod for good. */
+  private async terminate(pod: KubeObject, mine: ContainerStatus[]): Promise<void> {
+    const uid = pod.metadata.uid!;
+    const grace = Number(pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30);
+    this.d.plugins?.probes?.removePod(uid);
+    const running = mine.filter((c) => !isSandbox(c) && c.state === 'running');
+    for (const c of running) this.d.recorder.event(pod, 'Normal', 'Killing', `Stopping container ${c.labels[LABELS.containerName]}`);
+    await this.removeContainers(mine, grace);
+    await this.d.plugins?.volumes?.remove(uid);
+    this.forget(uid);
+    try {
+      await this.d.client.delete(R.pods, pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid } });
+      this.d.log.info({ pod: `${pod.metadata.namespace}/${pod.metadata.name}` }, 'pod terminated and deleted');
+    } catch (err) {
+      if (!(isApiError(err) && (err.code === 404 || err.code === 409))) throw err;
+    }
+  }
+
+  /** Stops the app containers (in parallel, SIGTERM then SIGKILL after `grace`), then the sandboxes; removes everything. */
+  private async removeContainers(cs: ContainerStatus[], grace: number): Promise<void> {
+    const running = cs.filter((c) => c.state === 'running' || c.state === 'paused' || c.state === 'restarting');
+    await Promise.all(running.filter((c) => !isSandbox(c)).map((c) => this.d.runtime.stop(c.id, grace)));
+    await Promise.all(running.filter(isSandbox).map((c) => this.d.runtime.stop(c.id, 0)));
+    await Promise.all(cs.map((c) => this.d.runtime.remove(c.id)));
+  }
+
+  /** Posts the status when it changed; returns the phase. */
+  private async postStatus(pod: KubeObject, containers: ContainerStatus[], sandbox: ContainerStatus | undefined, waiting: Map<string, Waiting>): Promise<string> {
+    const uid = pod.metadata.uid!;
+    const probes = this.d.plugins?.probes;
+    const next = podStatus({
+      pod,
+      containers,
+      sandbox,
+      waiting,
+      hostIP: this.d.hostIP,
+      now: this.d.now(),
+      ...(probes ? { readiness: (n: string) => probes.readiness(uid, n), started: (n: string) => probes.startupDone(uid, n) } : {}),
+    });
+    const merged = { ...pod.status, ...next };
+    if (canonical(merged) !== canonical(pod.status ?? {})) {
+      try {
+        await this.d.client.update(R.pods, { ...pod, status: merged }, 'status');
+      } catch (err) {
+        if (isApiError(err) && err.code === 404) return String(next.phase);
+        throw err; // 409: the informer brings the newer pod and the queue retries
+      }
+    }
+    return String(next.phase);
+  }
+
+  private waitingOf(uid: string): Map<string, Waiting> {
+    let w = this.waiting.get(uid);
+    if (!w) this.waiting.set(uid, (w = new Map()));
+    return w;
+  }
+
+  /** Drops what the worker remembers of a pod uid. */
+  forget(uid: string): void {
+    this.waiting.delete(uid);
+    this.d.crashBackoff.resetPrefix(`${uid}/`);
+    this.d.imageBackoff.resetPrefix(`${uid}/`);
+  }
+}
+
+function shouldRestartExited(policy: string | undefined, c: ContainerStatus): boolean {
+  if (policy === 'Never') return false;
+  if (policy === 'OnFailure') return c.exitCode !== 0;
+  return true;
+}
+
+function newestRunning(cs: ContainerStatus[]): ContainerStatus | undefined {
+  return cs.filter((c) => c.state === 'running').sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())[0];
+}
+
+function attemptOf(sandbox: ContainerStatus): number {
+  return Number(/_(\d+)$/.exec(sandbox.name)?.[1] ?? 0);
+}
+
+/** JSON with sorted keys, to compare statuses whatever the order the apiserver keeps. */
+export function canonical(v: unknown): string {
+  return JSON.stringify(v, (_k, val: unknown) =>
+    val && typeof val === 'object' && !Array.isArray(val) ? Object.fromEntries(Object.entries(val as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : val,
+  );
+}
