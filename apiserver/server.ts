@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { ApiError, errors } from '../shared/errors.js';
 import { bootstrap } from './bootstrap.js';
 import { apiGroupInfo, apiGroupList, apiResourceList, apiVersions, openapiDocument, openapiRoot, versionInfo } from './handlers/discovery.js';
+import { registerPodProxy } from './handlers/proxy.js';
 import { handleResource, splitApiPath, type ResourceDeps } from './handlers/resource.js';
 import { serveWebSocketWatch } from './handlers/watch.js';
 import { registry as metrics, requestDuration, requestsTotal, storageObjects } from './metrics.js';
@@ -148,6 +149,9 @@ export async function startApiserver(opts: ApiserverOptions): Promise<Apiserver>
       },
     });
   };
+  // pods/log, exec, attach, portforward: proxied to the pod's kubelet (more specific routes
+  // than the generic ones below, so they win).
+  registerPodProxy(app, registry);
   resourceRoute('/api/v1/*');
   resourceRoute('/apis/:group/:version/*');
 

@@ -8,7 +8,14 @@ const SUBRESOURCE_VERBS: Record<string, string[]> = {
   scale: ['get', 'patch', 'update'],
   binding: ['create'],
   finalize: ['update'],
+  log: ['get'],
+  exec: ['create', 'get'],
+  attach: ['create', 'get'],
+  portforward: ['create', 'get'],
 };
+
+/** Kinds of the subresources whose kind is not the resource's own, as Kubernetes lists them. */
+const SUBRESOURCE_KINDS: Record<string, string> = { binding: 'Binding', exec: 'PodExecOptions', attach: 'PodAttachOptions', portforward: 'PodPortForwardOptions' };
 
 export function versionInfo(): Record<string, string> {
   return {
@@ -54,7 +61,7 @@ export function apiResourceList(group: string, version: string): object | undefi
     for (const sub of r.subresources) {
       const entry: Record<string, unknown> = { name: `${r.plural}/${sub}`, singularName: '', namespaced: r.namespaced, kind: r.kind, verbs: SUBRESOURCE_VERBS[sub] };
       if (sub === 'scale') Object.assign(entry, { group: 'autoscaling', version: 'v1', kind: 'Scale' });
-      if (sub === 'binding') entry.kind = 'Binding';
+      if (SUBRESOURCE_KINDS[sub]) entry.kind = SUBRESOURCE_KINDS[sub];
       resources.push(entry);
     }
   }

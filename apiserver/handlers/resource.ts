@@ -16,6 +16,7 @@ import {
   type Query,
   type RequestInfo,
 } from '../request.js';
+import { PROXY_SUBRESOURCES } from './proxy.js';
 import { bindPod, toScale, writeScale } from './subresources.js';
 import { serveWatch } from './watch.js';
 
@@ -45,6 +46,10 @@ export async function handleResource(deps: ResourceDeps, req: FastifyRequest, re
 
   const strict = one(q, 'fieldValidation') === 'Strict';
   if (info.subresource === 'binding' && req.method !== 'POST') throw errors.methodNotAllowed('binding only supports create (POST)');
+  // pods/log, exec, attach, portforward have their own routes (proxy.ts); any other path to them is refused.
+  if (info.subresource && (PROXY_SUBRESOURCES as readonly string[]).includes(info.subresource)) {
+    throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+  }
   switch (req.method) {
     case 'GET': {
       const format = negotiate(req.headers.accept);

@@ -1,7 +1,7 @@
 // The one table of resources the apiserver serves. Routes, discovery, openapi and
 // storage keys are all generated from it: adding a resource is one entry.
 
-export type Subresource = 'status' | 'scale' | 'binding' | 'finalize';
+export type Subresource = 'status' | 'scale' | 'binding' | 'finalize' | 'log' | 'exec' | 'attach' | 'portforward';
 
 export interface ResourceInfo {
   group: string;
@@ -24,7 +24,7 @@ const all = ['all'];
 
 export const RESOURCES: ResourceInfo[] = [
   { group: '', version: 'v1', kind: 'Namespace', plural: 'namespaces', singular: 'namespace', namespaced: false, shortNames: ['ns'], subresources: ['status', 'finalize'] },
-  { group: '', version: 'v1', kind: 'Pod', plural: 'pods', singular: 'pod', namespaced: true, shortNames: ['po'], categories: all, subresources: ['status', 'binding'] },
+  { group: '', version: 'v1', kind: 'Pod', plural: 'pods', singular: 'pod', namespaced: true, shortNames: ['po'], categories: all, subresources: ['status', 'binding', 'log', 'exec', 'attach', 'portforward'] },
   { group: '', version: 'v1', kind: 'Service', plural: 'services', singular: 'service', namespaced: true, shortNames: ['svc'], categories: all, subresources: ['status'] },
   { group: '', version: 'v1', kind: 'Endpoints', plural: 'endpoints', singular: 'endpoints', namespaced: true, shortNames: ['ep'], subresources: [] },
   { group: '', version: 'v1', kind: 'Node', plural: 'nodes', singular: 'node', namespaced: false, shortNames: ['no'], subresources: ['status'], keepStatusOnCreate: true },
