@@ -2,6 +2,7 @@
 // the pods bound to it (fieldSelector spec.nodeName) into a work queue of pod keys (one
 // sync of a pod at a time), and reacts to Docker's event stream (die, oom, destroy) rather
 // than polling, with a periodic resync and housekeeping (containers of vanished pods).
+// The prober (kubelet/prober) runs the containers' probes; a changed result resyncs the pod.
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Client } from '../shared/client.js';
@@ -17,6 +18,9 @@ import { Backoff } from './backoff.js';
 import { NODE_LABEL } from './container-spec.js';
 import { NodeAgent } from './node-agent.js';
 import { canonical, PodWorker, type WorkerPlugins } from './pod-worker.js';
+import { ProbeManager, type ExecFn } from './prober/index.js';
+import { dockerExec } from './prober/exec.js';
+import { DockerRuntime } from './runtime/docker.js';
 import { LABELS, type ContainerRuntime } from './runtime/runtime.js';
 
 export interface KubeletOptions {
@@ -36,7 +40,10 @@ export interface KubeletOptions {
   crashLoopBackoffMaxSeconds: number;
   podWorkers?: number;
   kubeletPort?: number;
+  /** Replaces every default plugin (volumes, env, probes); without it the kubelet wires its own. */
   plugins?: WorkerPlugins;
+  /** Runs exec probes (default: `docker exec` on the runtime's engine). */
+  probeExec?: ExecFn;
   recorder?: EventRecorder;
   now?: () => Date;
 }
@@ -46,6 +53,7 @@ export class Kubelet {
   private readonly queue = new WorkQueue({ delay: (n) => Math.min(200 * 2 ** (n - 1), 30_000) });
   private readonly worker: PodWorker;
   private readonly node: NodeAgent;
+  private readonly probes: ProbeManager;
   private readonly abort = new AbortController();
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopping = false;
@@ -62,10 +70,22 @@ export class Kubelet {
       onDelete: (p) => this.queue.add(keyOf(p)),
     });
     const crashMax = o.crashLoopBackoffMaxSeconds * 1000;
+    const recorder = o.recorder ?? new ApiEventRecorder(o.client, 'kubelet', o.log, now);
+    this.probes = new ProbeManager({
+      exec: o.probeExec ?? dockerExec(o.runtime instanceof DockerRuntime ? o.runtime.host : undefined),
+      log: o.log.child({ component: 'prober' }),
+      now: () => now().getTime(),
+      recorder,
+    });
+    // A probe result changed: the pod's readiness (or a restart) is due now, not at the next resync.
+    this.probes.onChange((uid) => {
+      const p = this.pods.list().find((x) => x.metadata.uid === uid);
+      if (p) this.queue.add(keyOf(p));
+    });
     this.worker = new PodWorker({
       runtime: o.runtime,
       client: o.client,
-      recorder: o.recorder ?? new ApiEventRecorder(o.client, 'kubelet', o.log, now),
+      recorder,
       log: o.log,
       nodeName: o.nodeName,
       hostIP: o.nodeIP,
@@ -73,7 +93,7 @@ export class Kubelet {
       imageBackoff: new Backoff(o.crashLoopBackoffBaseSeconds * 1000, crashMax),
       now,
       requeueAfter: (key, ms) => this.after(ms, () => this.queue.add(key)),
-      plugins: o.plugins ?? defaultPlugins(o),
+      plugins: o.plugins ?? defaultPlugins(o, this.probes),
     });
     this.node = new NodeAgent({ ...o, now });
   }
@@ -106,6 +126,7 @@ export class Kubelet {
     this.abort.abort();
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    for (const p of this.pods.list()) this.probes.removePod(p.metadata.uid!);
     this.queue.shutDown();
     this.pods.stop();
     this.node.stop();
@@ -159,9 +180,10 @@ function syncRelevant(p: KubeObject): string {
   return canonical([m.uid, m.labels, m.annotations, m.deletionTimestamp, m.deletionGracePeriodSeconds, p.spec]);
 }
 
-/** Volumes (kubelet/volumes) and env resolution (kubelet/env.ts); probes are not wired yet. */
-function defaultPlugins(o: KubeletOptions): WorkerPlugins {
+/** Volumes (kubelet/volumes), env resolution (kubelet/env.ts) and the prober (kubelet/prober). */
+function defaultPlugins(o: KubeletOptions, probes: ProbeManager): WorkerPlugins {
   return {
+    probes,
     volumes: {
       prepare: (pod) => prepareVolumes(pod, { client: o.client, rootDir: o.rootDir, log: o.log }),
       remove: (uid) => removePodVolumes(uid, o.rootDir),

@@ -3,6 +3,7 @@
 // ImagePullBackOff), env and mounts from the optional plugins, create, start, events, and
 // the garbage collection of older dead instances (one is kept for `logs --previous`).
 import type { KubeObject } from '../shared/types.js';
+import type { ProbeManager } from './prober/index.js';
 import { buildContainerSpec, formatDuration, literalEnv, type V1Container } from './container-spec.js';
 import type { PodWorkerDeps } from './pod-worker.js';
 import { containersByName, isExited, restartCountOf, type Waiting } from './pod-status.js';
@@ -12,7 +13,7 @@ import { isRuntimeError, LABELS, type ContainerStatus, type MountSpec } from './
  * Seams for the volume, env and probe code written beside this one (kubelet/volumes,
  * kubelet/env.ts, kubelet/prober): all optional. Without `volumes` containers get no
  * mounts; without `env` only literal `value`s; without `probes` a running container is
- * ready and never restarted for liveness.
+ * ready and never restarted for liveness. `probes` is the ProbeManager (kubelet/prober).
  */
 export interface WorkerPlugins {
   volumes?: {
@@ -20,13 +21,7 @@ export interface WorkerPlugins {
     remove(podUid: string): Promise<void>;
   };
   env?: { resolve(pod: KubeObject, container: V1Container, podIP: string): Promise<{ name: string; value: string }[]> };
-  probes?: {
-    addPod(pod: KubeObject, containerIds: Record<string, string>): void;
-    removePod(uid: string): void;
-    readiness(uid: string, container: string): boolean | undefined;
-    livenessFailed(uid: string, container: string): boolean;
-    startupDone(uid: string, container: string): boolean;
-  };
+  probes?: Pick<ProbeManager, 'addPod' | 'updateContainer' | 'removePod' | 'ready' | 'failedProbe' | 'startupDone'>;
 }
 
 export class ContainerStarter {

@@ -8,6 +8,7 @@ import type { FlagSpec } from '../shared/flags.js';
 import { rootLogger } from '../shared/log.js';
 import { Kubelet } from './agent.js';
 import { HollowKubelet } from './hollow.js';
+import { startKubeletApi } from './api.js';
 import { DockerRuntime } from './runtime/docker.js';
 import { watchControlFile } from './hollow/control.js';
 
@@ -21,6 +22,7 @@ export const flags: FlagSpec[] = [
   { name: 'docker-host', help: 'Docker engine: unix:///path/to/docker.sock or tcp://HOST:2375 (default: DOCKER_HOST, else unix:///var/run/docker.sock)', type: 'string' },
   { name: 'root-dir', help: 'Directory for the kubelet\'s files (pod volumes)', default: '/var/lib/skiff/kubelet' },
   { name: 'node-ip', help: 'The node\'s InternalIP (the pods\' hostIP)', default: '127.0.0.1' },
+  { name: 'port', help: 'Port of the kubelet API (logs, exec, port-forward) on --node-ip; 0 picks a free one. Plain HTTP until TLS lands', default: 10250 },
   { name: 'pod-infra-container-image', help: 'The pause image of the pod sandboxes (present locally)', default: 'skiff/pause:3.10' },
   { name: 'crash-loop-backoff-base', help: 'Seconds of the first container restart back-off (doubling; CrashLoopBackOff)', default: 10 },
   { name: 'crash-loop-backoff-max', help: 'Seconds the container restart back-off grows to', default: 300 },
@@ -111,9 +113,14 @@ async function runKubelet(f: Record<string, string | number | boolean>, log: Ret
     console.error(`skiff kubelet: --crash-loop-backoff-base must be > 0 and <= --crash-loop-backoff-max, got ${base} and ${max}`);
     process.exit(2);
   }
+  const runtime = new DockerRuntime({ host: f['docker-host'] === undefined ? undefined : String(f['docker-host']), pauseImage: String(f['pod-infra-container-image']) });
+  // The kubelet API (logs, exec, attach, port-forward) on the node's own address; its
+  // port is advertised in the Node's daemonEndpoints for the apiserver's proxy.
+  const api = await startKubeletApi({ address: String(f['node-ip']), port: Number(f.port), runtime, log });
   const kubelet = new Kubelet({
     client: new Client(String(f.server), 'skiff-kubelet'),
-    runtime: new DockerRuntime({ host: f['docker-host'] === undefined ? undefined : String(f['docker-host']), pauseImage: String(f['pod-infra-container-image']) }),
+    runtime,
+    kubeletPort: api.port,
     log,
     nodeName,
     nodeIP: String(f['node-ip']),

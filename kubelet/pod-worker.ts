@@ -61,7 +61,8 @@ export class PodWorker {
     const spec = pod.spec ?? {};
     const grace = Number(spec.terminationGracePeriodSeconds ?? 30);
     if (isTerminalPhase(pod)) {
-      // A finished pod keeps its containers (and logs) until deleted, but nothing runs.
+      // A finished pod keeps its containers (and logs) until deleted, but nothing runs nor is probed.
+      this.d.plugins?.probes?.removePod(uid);
       await Promise.all(mine.filter((c) => c.state === 'running').map((c) => this.d.runtime.stop(c.id, grace)));
       return;
     }
@@ -119,10 +120,14 @@ export class PodWorker {
         const latest = history.get(c.name)?.[0];
         const cur = inSandbox(latest);
         if (cur?.state === 'running') {
-          if (!this.d.plugins?.probes?.livenessFailed(uid, c.name)) continue;
-          this.d.recorder.event(pod, 'Normal', 'Killing', `Container ${c.name} failed liveness probe, will be restarted`);
-          await this.d.runtime.stop(cur.id, grace);
-          await this.starter.start(pod, c, sandbox, await this.d.runtime.inspect(cur.id), true, waiting);
+          const failed = this.d.plugins?.probes?.failedProbe(uid, c.name);
+          if (!failed) continue;
+          // computePodActions: killed, and started again unless restartPolicy is Never (shouldRestartOnFailure).
+          const restart = spec.restartPolicy !== 'Never';
+          this.d.recorder.event(pod, 'Normal', 'Killing', `Container ${c.name} failed ${failed} probe${restart ? ', will be restarted' : ''}`);
+          const probeGrace = (c[`${failed}Probe`] as { terminationGracePeriodSeconds?: unknown } | undefined)?.terminationGracePeriodSeconds;
+          await this.d.runtime.stop(cur.id, typeof probeGrace === 'number' ? probeGrace : grace);
+          if (restart) await this.starter.start(pod, c, sandbox, await this.d.runtime.inspect(cur.id), true, waiting);
           continue;
         }
         if (cur?.state === 'created') {
@@ -134,9 +139,29 @@ export class PodWorker {
       }
     }
     const now = await this.d.runtime.list({ [NODE_LABEL]: this.d.nodeName, [LABELS.podUid]: uid });
+    this.syncProbes(pod, sandbox, now);
     const status = await this.postStatus(pod, now, sandbox, waiting);
-    this.d.plugins?.probes?.addPod(pod, Object.fromEntries([...containersByName(now)].filter(([, l]) => l[0]?.state === 'running').map(([n, l]) => [n, l[0]!.id])));
-    if (status === 'Succeeded' || status === 'Failed') await this.d.runtime.stop(sandbox.id, 0);
+    if (status === 'Succeeded' || status === 'Failed') {
+      this.d.plugins?.probes?.removePod(uid);
+      await this.d.runtime.stop(sandbox.id, 0);
+    }
+  }
+
+  /**
+   * Tells the prober what runs now: each app container's current instance in this sandbox
+   * (its ID, and when it started while it runs). A new ID resets that container's probes.
+   */
+  private syncProbes(pod: KubeObject, sandbox: ContainerStatus, containers: ContainerStatus[]): void {
+    const probes = this.d.plugins?.probes;
+    if (!probes) return;
+    const uid = pod.metadata.uid!;
+    probes.addPod(pod, sandbox.ipAddress ?? '');
+    const history = containersByName(containers);
+    for (const c of (pod.spec?.containers ?? []) as V1Container[]) {
+      const latest = history.get(c.name)?.[0];
+      const cur = latest?.labels[LABELS.sandboxId] === sandbox.id ? latest : undefined;
+      probes.updateContainer(uid, c.name, cur?.id, cur?.state === 'running' ? cur.startedAt : undefined);
+    }
   }
 
   /** Kills the pod's containers with its grace period, removes them and its sandbox, then deletes the pod for good. */
@@ -176,7 +201,7 @@ export class PodWorker {
       waiting,
       hostIP: this.d.hostIP,
       now: this.d.now(),
-      ...(probes ? { readiness: (n: string) => probes.readiness(uid, n), started: (n: string) => probes.startupDone(uid, n) } : {}),
+      ...(probes ? { readiness: (n: string) => probes.ready(uid, n), started: (n: string) => probes.startupDone(uid, n) } : {}),
     });
     const merged = { ...pod.status, ...next };
     if (canonical(merged) !== canonical(pod.status ?? {})) {
@@ -198,6 +223,7 @@ export class PodWorker {
 
   /** Drops what the worker remembers of a pod uid. */
   forget(uid: string): void {
+    this.d.plugins?.probes?.removePod(uid);
     this.waiting.delete(uid);
     this.d.crashBackoff.resetPrefix(`${uid}/`);
     this.d.imageBackoff.resetPrefix(`${uid}/`);

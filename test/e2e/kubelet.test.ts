@@ -29,7 +29,7 @@ const rootDir = mkdtempSync(join(tmpdir(), 'skiff-kubelet-'));
 const docker = new DockerRuntime();
 
 function startKubelet(): ChildProcess {
-  const args = [CLI, 'kubelet', '--server', api.url, '--hostname-override', NODE, '--root-dir', rootDir, '--node-ip', '127.0.0.1'];
+  const args = [CLI, 'kubelet', '--server', api.url, '--hostname-override', NODE, '--root-dir', rootDir, '--node-ip', '127.0.0.1', '--port', '0'];
   args.push('--crash-loop-backoff-base', '1', '--sync-frequency', '5', '--v', 'info');
   const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   p.stdout!.on('data', (d) => (kubeletOut += d));
@@ -111,7 +111,8 @@ describe('the Docker-backed kubelet', () => {
     ]);
     expect(n.status.nodeInfo.containerRuntimeVersion).toMatch(/^docker:\/\/\d+/);
     expect(n.status.conditions.map((c: { type: string }) => c.type).sort()).toEqual(['DiskPressure', 'MemoryPressure', 'PIDPressure', 'Ready']);
-    const lease = await client.get(R.leases, 'kube-node-lease', NODE);
+    // The Lease is written right after the Node registers: wait for it rather than race it.
+    const lease = await until('the node Lease', () => client.get(R.leases, 'kube-node-lease', NODE));
     expect(lease.spec.holderIdentity).toBe(NODE);
   });
 
