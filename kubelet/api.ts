@@ -1,23 +1,30 @@
 // The kubelet's own API for the real (Docker) kubelet: finds a pod's containers from the
 // labels every container carries, and serves logs, exec, attach and port-forward through
-// kubelet/server. Plain HTTP until the security issue adds TLS and authentication: bind it
+// kubelet/server, and the Summary API from Docker's stats (kubelet/stats.ts). Plain HTTP until the security issue adds TLS and authentication: bind it
 // to the node's own address only.
+import Docker from 'dockerode';
 import type { Logger } from 'pino';
-import type { DockerRuntime } from './runtime/docker.js';
+import { NODE_LABEL } from './container-spec.js';
+import { dockerOptions, type DockerRuntime } from './runtime/docker.js';
 import { LABELS, POD_INFRA_CONTAINER_NAME, type ContainerStatus } from './runtime/runtime.js';
 import { startKubeletServer, type KubeletServer } from './server/server.js';
+import { StatsProvider } from './stats.js';
 
 const newestFirst = (a: ContainerStatus, b: ContainerStatus) => b.createdAt.getTime() - a.createdAt.getTime();
 
-export async function startKubeletApi(opts: { address: string; port: number; runtime: DockerRuntime; dockerHost?: string; log: Logger }): Promise<KubeletServer> {
-  const { runtime } = opts;
+export async function startKubeletApi(opts: { address: string; port: number; runtime: DockerRuntime; nodeName: string; dockerHost?: string; log: Logger }): Promise<KubeletServer> {
+  const { runtime, nodeName } = opts;
+  // Only this node's containers: several kubelets may share one Docker engine.
   const byPod = (namespace: string, pod: string, container: string) =>
-    runtime.list({ [LABELS.podNamespace]: namespace, [LABELS.podName]: pod, [LABELS.containerName]: container });
+    runtime.list({ [NODE_LABEL]: nodeName, [LABELS.podNamespace]: namespace, [LABELS.podName]: pod, [LABELS.containerName]: container });
+  const docker = new Docker(dockerOptions(opts.dockerHost ?? runtime.host));
+  const stats = new StatsProvider({ docker, nodeName, log: opts.log });
   return startKubeletServer({
     address: opts.address,
     port: opts.port,
-    docker: opts.dockerHost ?? runtime.host ?? '',
+    docker,
     log: opts.log,
+    stats: () => stats.summary(),
     // The current instance is the newest; --previous is the one before it, as `kubectl logs -p`.
     findContainer: async (namespace, pod, container, previous) => {
       const all = (await byPod(namespace, pod, container)).sort(newestFirst);

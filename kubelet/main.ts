@@ -114,9 +114,9 @@ async function runKubelet(f: Record<string, string | number | boolean>, log: Ret
     process.exit(2);
   }
   const runtime = new DockerRuntime({ host: f['docker-host'] === undefined ? undefined : String(f['docker-host']), pauseImage: String(f['pod-infra-container-image']) });
-  // The kubelet API (logs, exec, attach, port-forward) on the node's own address; its
+  // The kubelet API (logs, exec, attach, port-forward, stats/summary) on the node's own address; its
   // port is advertised in the Node's daemonEndpoints for the apiserver's proxy.
-  const api = await startKubeletApi({ address: String(f['node-ip']), port: Number(f.port), runtime, log });
+  const api = await startKubeletApi({ address: String(f['node-ip']), port: Number(f.port), runtime, nodeName, log });
   const kubelet = new Kubelet({
     client: new Client(String(f.server), 'skiff-kubelet'),
     runtime,
