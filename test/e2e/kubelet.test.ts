@@ -219,8 +219,8 @@ describe('the Docker-backed kubelet', () => {
     expect(capped.resources).toMatchObject({ cpuQuota: 25_000, cpuPeriod: 100_000, memoryLimit: 32 * 1024 * 1024 });
   });
 
-  it('survives kill -9: the restarted kubelet adopts 5 running pods (same IDs and restart counts)', async () => {
-    const names = [0, 1, 2, 3, 4].map((i) => `steady-${i}`);
+  it('survives kill -9: the restarted kubelet adopts 10 running pods (same IDs and restart counts)', async () => {
+    const names = Array.from({ length: 10 }, (_, i) => `steady-${i}`);
     for (const n of names) await client.create(R.pods, NS, pod(n, { containers: [{ name: 'c', image: BUSYBOX, command: ['sleep', '3600'] }] }));
     for (const n of names) await runningPod(n);
     const snapshot = async () => {
