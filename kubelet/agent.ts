@@ -3,6 +3,8 @@
 // sync of a pod at a time), and reacts to Docker's event stream (die, oom, destroy) rather
 // than polling, with a periodic resync and housekeeping (containers of vanished pods).
 // The prober (kubelet/prober) runs the containers' probes; a changed result resyncs the pod.
+// With --pod-manifest-path, static pods (kubelet/static-pods.ts) join the API's pods: a key
+// with a static pod runs that pod, and its mirror pod in the apiserver is never run itself.
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Client } from '../shared/client.js';
@@ -22,6 +24,7 @@ import { ProbeManager, type ExecFn } from './prober/index.js';
 import { dockerExec } from './prober/exec.js';
 import { DockerRuntime } from './runtime/docker.js';
 import { LABELS, type ContainerRuntime } from './runtime/runtime.js';
+import { isMirrorPod, StaticPods } from './static-pods.js';
 
 export interface KubeletOptions {
   client: Client;
@@ -46,6 +49,10 @@ export interface KubeletOptions {
   probeExec?: ExecFn;
   recorder?: EventRecorder;
   now?: () => Date;
+  /** Directory of static pod manifests (--pod-manifest-path); unset: no static pods. */
+  podManifestPath?: string;
+  /** Seconds between reads of podManifestPath besides its change notifications (default 5). */
+  fileCheckFrequencySeconds?: number;
 }
 
 export class Kubelet {
@@ -54,6 +61,7 @@ export class Kubelet {
   private readonly worker: PodWorker;
   private readonly node: NodeAgent;
   private readonly probes: ProbeManager;
+  private readonly staticPods?: StaticPods;
   private readonly abort = new AbortController();
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopping = false;
@@ -81,8 +89,32 @@ export class Kubelet {
     this.probes.onChange((uid) => {
       const p = this.pods.list().find((x) => x.metadata.uid === uid);
       if (p) this.queue.add(keyOf(p));
+      const s = this.staticPods?.keys().find((k) => this.staticPods!.podFor(k)?.metadata.uid === uid);
+      if (s) this.queue.add(s);
     });
+    const exec = o.probeExec ?? dockerExec(o.runtime instanceof DockerRuntime ? o.runtime.host : undefined);
+    if (o.podManifestPath) {
+      this.staticPods = new StaticPods({
+        client: o.client,
+        log: o.log.child({ component: 'static-pods' }),
+        nodeName: o.nodeName,
+        path: o.podManifestPath,
+        pollSeconds: o.fileCheckFrequencySeconds ?? 5,
+        onChange: (key) => this.queue.add(key),
+        mirrorFor: (key) => {
+          const p = this.pods.get(key);
+          return isMirrorPod(p) ? p : undefined;
+        },
+        now,
+      });
+    }
     this.worker = new PodWorker({
+      exec,
+      mirrorFor: (pod) => {
+        const p = this.pods.get(keyOf(pod));
+        return isMirrorPod(p) ? p : undefined;
+      },
+      onTerminated: async (pod) => this.staticPods?.terminated(pod),
       runtime: o.runtime,
       client: o.client,
       recorder,
@@ -102,18 +134,20 @@ export class Kubelet {
     await mkdir(this.o.rootDir, { recursive: true });
     await this.node.start();
     await this.pods.start();
+    await this.staticPods?.start();
     // Adopt: every pod's sync reads its containers back; what belongs to no pod goes.
     await this.housekeeping();
     for (let i = 0; i < (this.o.podWorkers ?? 16); i++) {
       void runWorker(
         this.queue,
-        (key) => this.worker.sync(key, this.pods.get(key)),
+        (key) => this.syncPod(key),
         (key, err) => this.o.log.warn({ pod: key, err }, 'pod sync failed; requeueing'),
       );
     }
     void this.watchRuntime();
     const resync = () => {
       for (const p of this.pods.list()) this.queue.add(keyOf(p));
+      for (const k of this.staticPods?.keys() ?? []) this.queue.add(k);
       void this.housekeeping().catch((err: unknown) => this.o.log.warn({ err }, 'housekeeping failed'));
       this.after(this.o.syncFrequencySeconds * 1000, resync);
     };
@@ -129,7 +163,25 @@ export class Kubelet {
     for (const p of this.pods.list()) this.probes.removePod(p.metadata.uid!);
     this.queue.shutDown();
     this.pods.stop();
+    this.staticPods?.stop();
     this.node.stop();
+  }
+
+  /**
+   * One sync of a pod key. A static pod has its mirror pod converged first (created,
+   * recreated after a deletion through the API, or deleted once the file went); a mirror
+   * pod without a static pod is only deleted; any other pod is the API's.
+   */
+  private async syncPod(key: string): Promise<void> {
+    const apiPod = this.pods.get(key);
+    const staticPod = this.staticPods?.podFor(key);
+    if (this.staticPods && (staticPod || isMirrorPod(apiPod))) {
+      await this.staticPods.syncMirror(key);
+      return this.worker.sync(key, this.staticPods.podFor(key));
+    }
+    // Without a static pod source a mirror pod is left alone and never run.
+    if (isMirrorPod(apiPod)) return;
+    return this.worker.sync(key, apiPod);
   }
 
   private after(ms: number, fn: () => void): void {
@@ -142,7 +194,7 @@ export class Kubelet {
   }
 
   private async housekeeping(): Promise<void> {
-    const known = new Set(this.pods.list().map((p) => p.metadata.uid!));
+    const known = new Set([...this.pods.list().map((p) => p.metadata.uid!), ...(this.staticPods?.uids() ?? [])]);
     for (const key of await removeOrphans(this.o.runtime, this.o.nodeName, known, this.o.log)) this.queue.add(key);
   }
 

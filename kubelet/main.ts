@@ -22,6 +22,8 @@ export const flags: FlagSpec[] = [
   { name: 'docker-host', help: 'Docker engine: unix:///path/to/docker.sock or tcp://HOST:2375 (default: DOCKER_HOST, else unix:///var/run/docker.sock)', type: 'string' },
   { name: 'root-dir', help: 'Directory for the kubelet\'s files (pod volumes)', default: '/var/lib/skiff/kubelet' },
   { name: 'node-ip', help: 'The node\'s InternalIP (the pods\' hostIP)', default: '127.0.0.1' },
+  { name: 'pod-manifest-path', help: 'Directory of static pod manifests (YAML or JSON) this kubelet runs itself and mirrors in the apiserver', type: 'string' },
+  { name: 'file-check-frequency', help: 'Seconds between reads of --pod-manifest-path besides its change notifications', default: 5 },
   { name: 'port', help: 'Port of the kubelet API (logs, exec, port-forward) on --node-ip; 0 picks a free one. Plain HTTP until TLS lands', default: 10250 },
   { name: 'pod-infra-container-image', help: 'The pause image of the pod sandboxes (present locally)', default: 'skiff/pause:3.10' },
   { name: 'crash-loop-backoff-base', help: 'Seconds of the first container restart back-off (doubling; CrashLoopBackOff)', default: 10 },
@@ -120,6 +122,8 @@ async function runKubelet(f: Record<string, string | number | boolean>, log: Ret
   const kubelet = new Kubelet({
     client: new Client(String(f.server), 'skiff-kubelet'),
     runtime,
+    podManifestPath: f['pod-manifest-path'] === undefined ? undefined : String(f['pod-manifest-path']),
+    fileCheckFrequencySeconds: Number(f['file-check-frequency']),
     kubeletPort: api.port,
     log,
     nodeName,

@@ -3,7 +3,9 @@
 // what runs. The agent's work queue guarantees one sync of a pod at a time. One pause
 // sandbox per pod; init containers one at a time, in order, to success; then the app
 // containers, restarted under restartPolicy with CrashLoopBackOff; a deleted pod is killed
-// with its grace period, removed from Docker, then deleted in the apiserver.
+// with its grace period (preStop hooks first), removed from Docker, then deleted in the
+// apiserver. A static pod (kubelet/static-pods.ts) posts its status to its mirror pod and is
+// never deleted through the API: the static pod source forgets it once terminated.
 import type { Logger } from 'pino';
 import type { Client } from '../shared/client.js';
 import { isApiError } from '../shared/errors.js';
@@ -14,6 +16,8 @@ import { ORPHAN_GRACE_SECONDS } from './adopt.js';
 import type { Backoff } from './backoff.js';
 import { NODE_LABEL, type V1Container } from './container-spec.js';
 import { ContainerStarter, type WorkerPlugins } from './container-start.js';
+import type { ExecFn } from './prober/handlers.js';
+import { ANN_MIRROR, isStaticPod } from './static-pods.js';
 import { containersByName, isExited, podStatus, type Waiting } from './pod-status.js';
 import { CONTAINER_TYPE_SANDBOX, LABELS, type ContainerRuntime, type ContainerStatus } from './runtime/runtime.js';
 
@@ -32,6 +36,12 @@ export interface PodWorkerDeps {
   /** Asks for another sync of the pod key after `ms` (a back-off ending). */
   requeueAfter: (key: string, ms: number) => void;
   plugins?: WorkerPlugins;
+  /** Runs exec lifecycle hooks (postStart, preStop) in a container. */
+  exec?: ExecFn;
+  /** The mirror pod (in the apiserver) of a static pod, where its status goes. */
+  mirrorFor?: (pod: KubeObject) => KubeObject | undefined;
+  /** Told when a pod's termination finished (its containers are gone). */
+  onTerminated?: (pod: KubeObject) => Promise<void>;
 }
 
 
@@ -126,7 +136,7 @@ export class PodWorker {
           const restart = spec.restartPolicy !== 'Never';
           this.d.recorder.event(pod, 'Normal', 'Killing', `Container ${c.name} failed ${failed} probe${restart ? ', will be restarted' : ''}`);
           const probeGrace = (c[`${failed}Probe`] as { terminationGracePeriodSeconds?: unknown } | undefined)?.terminationGracePeriodSeconds;
-          await this.d.runtime.stop(cur.id, typeof probeGrace === 'number' ? probeGrace : grace);
+          await this.starter.killContainer(pod, cur, typeof probeGrace === 'number' ? probeGrace : grace);
           if (restart) await this.starter.start(pod, c, sandbox, await this.d.runtime.inspect(cur.id), true, waiting);
           continue;
         }
@@ -171,9 +181,16 @@ export class PodWorker {
     this.d.plugins?.probes?.removePod(uid);
     const running = mine.filter((c) => !isSandbox(c) && c.state === 'running');
     for (const c of running) this.d.recorder.event(pod, 'Normal', 'Killing', `Stopping container ${c.labels[LABELS.containerName]}`);
+    // preStop hooks and SIGTERM of every container at once, each within the grace period.
+    await Promise.all(running.map((c) => this.starter.killContainer(pod, c, grace)));
     await this.removeContainers(mine, grace);
     await this.d.plugins?.volumes?.remove(uid);
     this.forget(uid);
+    if (isStaticPod(pod)) {
+      this.d.log.info({ pod: `${pod.metadata.namespace}/${pod.metadata.name}` }, 'static pod terminated');
+      await this.d.onTerminated?.(pod);
+      return;
+    }
     try {
       await this.d.client.delete(R.pods, pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid } });
       this.d.log.info({ pod: `${pod.metadata.namespace}/${pod.metadata.name}` }, 'pod terminated and deleted');
@@ -204,9 +221,16 @@ export class PodWorker {
       ...(probes ? { readiness: (n: string) => probes.ready(uid, n), started: (n: string) => probes.startupDone(uid, n) } : {}),
     });
     const merged = { ...pod.status, ...next };
-    if (canonical(merged) !== canonical(pod.status ?? {})) {
+    let target = pod;
+    if (isStaticPod(pod)) {
+      // A static pod's status lives in its mirror pod; none yet (or an outdated one): the mirror's creation resyncs.
+      const mirror = this.d.mirrorFor?.(pod);
+      if (!mirror || mirror.metadata.annotations?.[ANN_MIRROR] !== uid || mirror.metadata.deletionTimestamp) return String(next.phase);
+      target = mirror;
+    }
+    if (canonical(merged) !== canonical(target.status ?? {})) {
       try {
-        await this.d.client.update(R.pods, { ...pod, status: merged }, 'status');
+        await this.d.client.update(R.pods, { ...target, status: merged }, 'status');
       } catch (err) {
         if (isApiError(err) && err.code === 404) return String(next.phase);
         throw err; // 409: the informer brings the newer pod and the queue retries
@@ -225,6 +249,7 @@ export class PodWorker {
   forget(uid: string): void {
     this.d.plugins?.probes?.removePod(uid);
     this.waiting.delete(uid);
+    this.starter.endPod(uid);
     this.d.crashBackoff.resetPrefix(`${uid}/`);
     this.d.imageBackoff.resetPrefix(`${uid}/`);
   }
