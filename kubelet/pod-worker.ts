@@ -230,10 +230,12 @@ export class PodWorker {
     }
     if (canonical(merged) !== canonical(target.status ?? {})) {
       try {
-        await this.d.client.update(R.pods, { ...target, status: merged }, 'status');
+        // A patch of the status guarded by the uid, as Kubernetes' status manager does: a
+        // concurrent change elsewhere in the pod does not make this write fail.
+        await this.d.client.patch(R.pods, target.metadata.namespace, target.metadata.name!, { metadata: { uid: target.metadata.uid }, status: merged }, 'merge', 'status');
       } catch (err) {
         if (isApiError(err) && err.code === 404) return String(next.phase);
-        throw err; // 409: the informer brings the newer pod and the queue retries
+        throw err; // 409 (another pod of the same name): the informer brings it and the queue retries
       }
     }
     return String(next.phase);

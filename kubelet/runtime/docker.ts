@@ -189,7 +189,8 @@ export class DockerRuntime implements ContainerRuntime {
 
   async remove(id: string): Promise<void> {
     checkId(id);
-    await this.call(() => this.docker.getContainer(id).remove({ force: true, v: true }), 'ContainerNotFound', [404]);
+    // 404: gone already; 409 "removal already in progress": another caller is removing it.
+    await this.call(() => this.docker.getContainer(id).remove({ force: true, v: true }), 'ContainerNotFound', [404, 409]);
   }
 
   async list(labels: Record<string, string> = {}): Promise<ContainerStatus[]> {

@@ -184,13 +184,20 @@ describe('the Docker-backed kubelet', () => {
   });
 
   it('reports a missing image as ErrImagePull then ImagePullBackOff while another pod runs', async () => {
-    await client.create(R.pods, NS, pod('noimage', { containers: [{ name: 'x', image: 'skiff/does-not-exist:0.1' }] }));
+    // Every status the kubelet writes, through a watch: ErrImagePull may last only a moment.
     const seen = new Set<string>();
-    await until('ImagePullBackOff', async () => {
-      const r = containerStatus(await getPod('noimage'), 'x')?.state.waiting?.reason;
-      if (r) seen.add(r);
-      return seen.has('ImagePullBackOff');
-    });
+    const abort = new AbortController();
+    const from = (await client.list(R.pods, NS)).metadata.resourceVersion;
+    const watching = (async () => {
+      for await (const e of client.watch(R.pods, NS, { resourceVersion: from, fieldSelector: 'metadata.name=noimage' }, abort.signal)) {
+        const r = containerStatus(e.object, 'x')?.state?.waiting?.reason;
+        if (r) seen.add(r);
+      }
+    })().catch(() => undefined);
+    await client.create(R.pods, NS, pod('noimage', { containers: [{ name: 'x', image: 'skiff/does-not-exist:0.1' }] }));
+    await until('ImagePullBackOff', async () => seen.has('ImagePullBackOff'));
+    abort.abort();
+    await watching;
     expect([...seen]).toContain('ErrImagePull');
     const s = containerStatus(await getPod('noimage'), 'x');
     expect(s.state.waiting.message).toContain('skiff/does-not-exist:0.1');
