@@ -31,7 +31,7 @@ const rootDir = mkdtempSync(join(tmpdir(), 'skiff-kubelet-probes-'));
 const docker = new DockerRuntime();
 
 function startKubelet(): ChildProcess {
-  const args = [CLI, 'kubelet', '--server', api.url, '--hostname-override', NODE, '--root-dir', rootDir, '--node-ip', '127.0.0.1'];
+  const args = [CLI, 'kubelet', '--server', api.url, '--hostname-override', NODE, '--root-dir', rootDir, '--node-ip', '127.0.0.1', '--port', '0'];
   args.push('--crash-loop-backoff-base', '1', '--sync-frequency', '5', '--v', 'info');
   const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   p.stdout!.on('data', (d) => (kubeletOut += d));

@@ -9,6 +9,20 @@ import { join, resolve } from 'node:path';
 export const ROOT = resolve(import.meta.dirname, import.meta.dirname.includes('/dist/') ? '../../..' : '../..');
 export const CLI = join(ROOT, 'dist/shared/cli.js');
 
+/**
+ * Every process the test helpers start, killed when the test process exits, so that a
+ * test which fails or times out before its afterAll never leaves servers behind.
+ */
+const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
+function track(c: ChildProcess): ChildProcess {
+  children.add(c);
+  c.once('exit', () => children.delete(c));
+  return c;
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const srv = createServer();
@@ -67,9 +81,9 @@ export async function startApiserver(extra: string[] = [], dataDir?: string): Pr
     },
   };
   const launch = async () => {
-    self.proc = spawn(process.execPath, [CLI, 'apiserver', '--data-dir', dir, '--bind-address', '127.0.0.1', '--port', String(port), '--v', 'warn', ...extra], {
+    self.proc = track(spawn(process.execPath, [CLI, 'apiserver', '--data-dir', dir, '--bind-address', '127.0.0.1', '--port', String(port), '--v', 'warn', ...extra], {
       stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    }));
     self.proc.stdout!.on('data', (d) => (out += d));
     self.proc.stderr!.on('data', (d) => (out += d));
     await waitReady(self);
@@ -134,7 +148,7 @@ export interface ComponentProcess {
 /** Starts `skiff controller-manager` against an apiserver. */
 export function startControllerManager(server: string, extra: string[] = []): Promise<ComponentProcess> {
   let out = '';
-  const proc = spawn(process.execPath, [CLI, 'controller-manager', '--server', server, '--v', 'warn', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = track(spawn(process.execPath, [CLI, 'controller-manager', '--server', server, '--v', 'warn', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] }));
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
   return Promise.resolve({
@@ -152,7 +166,7 @@ export function startControllerManager(server: string, extra: string[] = []): Pr
 /** Starts any skiff component (`scheduler`, `kubelet`, …) as a process of its own. */
 export function startComponent(command: string, args: string[]): ComponentProcess {
   let out = '';
-  const proc = spawn(process.execPath, [CLI, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = track(spawn(process.execPath, [CLI, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
   return {
