@@ -3,80 +3,31 @@
 // the pod's Ready and ContainersReady to False without a restart; a failing liveness probe
 // kills the container and the restart policy starts it again. Isolated by a unique node name
 // and namespace; afterAll removes every container of the node.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '../../shared/client.js';
 import { R } from '../../shared/resources.js';
 import type { KubeObject } from '../../shared/types.js';
-import { NODE_LABEL } from '../../kubelet/container-spec.js';
-import { DockerRuntime } from '../../kubelet/runtime/docker.js';
 import { dockerOptions } from '../../kubelet/runtime/docker-convert.js';
 import { LABELS } from '../../kubelet/runtime/runtime.js';
-import { CLI, startApiserver, type ApiserverProcess } from '../support/apiserver.js';
+import { condition, containerStatus, KubeletHarness } from '../support/kubelet.js';
 
-const suffix = `${process.pid}-${Date.now().toString(36)}`;
-const NODE = `e2e-probes-${suffix}`;
-const NS = `probes-${suffix}`;
+const h = new KubeletHarness('probes');
+const NODE = h.node;
+const NS = h.ns;
+const docker = h.docker;
 const BUSYBOX = 'skiff/busybox:1.35';
-
-let api: ApiserverProcess;
+const { until, pod, getPod, containersOf, runningPod, eventsOf } = h;
 let client: Client;
-let kubelet: ChildProcess;
-let kubeletOut = '';
-const rootDir = mkdtempSync(join(tmpdir(), 'skiff-kubelet-probes-'));
-const docker = new DockerRuntime();
 
-function startKubelet(): ChildProcess {
-  const args = [CLI, 'kubelet', '--server', api.url, '--hostname-override', NODE, '--root-dir', rootDir, '--node-ip', '127.0.0.1', '--port', '0'];
-  args.push('--crash-loop-backoff-base', '1', '--sync-frequency', '5', '--v', 'info');
-  const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  p.stdout!.on('data', (d) => (kubeletOut += d));
-  p.stderr!.on('data', (d) => (kubeletOut += d));
-  return p;
-}
+beforeAll(async () => {
+  await h.setup();
+  client = h.client;
+});
 
-async function kill9(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null || p.signalCode !== null) return;
-  const exited = new Promise((r) => p.once('exit', r));
-  p.kill('SIGKILL');
-  await exited;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}\n--- kubelet output (tail) ---\n${kubeletOut.slice(-4000)}`);
-}
-
-function pod(name: string, spec: Record<string, unknown>): KubeObject {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS }, spec: { nodeName: NODE, terminationGracePeriodSeconds: 5, ...spec } };
-}
-
-const getPod = (name: string) => client.get(R.pods, NS, name);
-const containersOf = (name: string) => docker.list({ [NODE_LABEL]: NODE, [LABELS.podNamespace]: NS, [LABELS.podName]: name });
-const containerStatus = (p: KubeObject, c: string) => (p.status?.containerStatuses ?? []).find((s: { name: string }) => s.name === c);
-
-async function runningPod(name: string): Promise<KubeObject> {
-  return until(`pod ${name} Running and Ready`, async () => {
-    const p = await getPod(name);
-    return p.status?.phase === 'Running' && condition(p, 'Ready') === 'True' && p;
-  });
-}
-
-const condition = (p: KubeObject, type: string) => (p.status?.conditions ?? []).find((c: { type: string }) => c.type === type)?.status;
+afterAll(async () => {
+  await h.teardown();
+});
 
 /** Runs a command in the pod's container `c` (inside the pod: no traffic leaves it). */
 async function execIn(podName: string, c: string, cmd: string[]): Promise<void> {
@@ -91,28 +42,6 @@ async function execIn(podName: string, c: string, cmd: string[]): Promise<void> 
   });
   expect((await exec.inspect()).ExitCode).toBe(0);
 }
-
-async function eventsOf(name: string): Promise<KubeObject[]> {
-  return (await client.list(R.events, NS)).items.filter((e: KubeObject) => e.involvedObject?.name === name);
-}
-
-beforeAll(async () => {
-  api = await startApiserver();
-  client = new Client(api.url, 'e2e-kubelet-probes');
-  await client.create(R.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
-  kubelet = startKubelet();
-  await until('node registered and Ready', async () => {
-    const n = await client.get(R.nodes, undefined, NODE);
-    return (n.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
-  });
-});
-
-afterAll(async () => {
-  if (kubelet) await kill9(kubelet);
-  for (const c of await docker.list({ [NODE_LABEL]: NODE })) await docker.remove(c.id);
-  await api?.cleanup();
-  rmSync(rootDir, { recursive: true, force: true });
-});
 
 describe('the kubelet runs probes', () => {
   it('a failing readiness probe makes the pod unready without restarting it', async () => {

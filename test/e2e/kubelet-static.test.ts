@@ -3,7 +3,6 @@
 // cannot be mounted yet (FailedMount, then the pod starts once its configMap exists). A real
 // apiserver, a real `skiff kubelet` process and the real Docker engine, isolated by a unique
 // node name (every container carries it as a label) and namespace.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,61 +11,19 @@ import { Client } from '../../shared/client.js';
 import { isApiError } from '../../shared/errors.js';
 import { R } from '../../shared/resources.js';
 import type { KubeObject } from '../../shared/types.js';
-import { NODE_LABEL } from '../../kubelet/container-spec.js';
-import { DockerRuntime } from '../../kubelet/runtime/docker.js';
 import { LABELS } from '../../kubelet/runtime/runtime.js';
-import { CLI, startApiserver, type ApiserverProcess } from '../support/apiserver.js';
+import { containerStatus, KubeletHarness } from '../support/kubelet.js';
 
-const suffix = `${process.pid}-${Date.now().toString(36)}`;
-const NODE = `e2e-kstatic-${suffix}`;
-const NS = `kstatic-${suffix}`;
-const BUSYBOX = 'skiff/busybox:1.35';
-
-let api: ApiserverProcess;
-let client: Client;
-let kubelet: ChildProcess;
-let kubeletOut = '';
-const rootDir = mkdtempSync(join(tmpdir(), 'skiff-kstatic-'));
 const manifests = mkdtempSync(join(tmpdir(), 'skiff-manifests-'));
 const hostDir = mkdtempSync(join(tmpdir(), 'skiff-prestop-'));
-const docker = new DockerRuntime();
+const h = new KubeletHarness('kstatic', ['--pod-manifest-path', manifests]);
+const NODE = h.node;
+const NS = h.ns;
+const docker = h.docker;
+const BUSYBOX = 'skiff/busybox:1.35';
+const { until, pod, getPod, containersOf, eventsOf } = h;
+let client: Client;
 
-function startKubelet(): ChildProcess {
-  const args = [CLI, 'kubelet', '--server', api.url, '--hostname-override', NODE, '--root-dir', rootDir, '--node-ip', '127.0.0.1', '--port', '0'];
-  args.push('--pod-manifest-path', manifests, '--crash-loop-backoff-base', '1', '--sync-frequency', '5', '--v', 'info');
-  const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  p.stdout!.on('data', (d) => (kubeletOut += d));
-  p.stderr!.on('data', (d) => (kubeletOut += d));
-  return p;
-}
-
-async function kill9(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null || p.signalCode !== null) return;
-  const exited = new Promise((r) => p.once('exit', r));
-  p.kill('SIGKILL');
-  await exited;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}\n--- kubelet output (tail) ---\n${kubeletOut.slice(-4000)}`);
-}
-
-function pod(name: string, spec: Record<string, unknown>): KubeObject {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS }, spec: { nodeName: NODE, terminationGracePeriodSeconds: 5, ...spec } };
-}
-
-const getPod = (name: string) => client.get(R.pods, NS, name);
 const gone = async (name: string) => {
   try {
     await getPod(name);
@@ -75,26 +32,15 @@ const gone = async (name: string) => {
     return isApiError(err) && err.code === 404;
   }
 };
-const containersOf = (name: string) => docker.list({ [NODE_LABEL]: NODE, [LABELS.podNamespace]: NS, [LABELS.podName]: name });
-const containerStatus = (p: KubeObject, c: string) => (p.status?.containerStatuses ?? []).find((s: { name: string }) => s.name === c);
-const eventsOf = async (name: string) => (await client.list(R.events, NS)).items.filter((e: KubeObject) => e.involvedObject?.name === name);
 
 beforeAll(async () => {
-  api = await startApiserver();
-  client = new Client(api.url, 'e2e-kubelet-static');
-  await client.create(R.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
-  kubelet = startKubelet();
-  await until('node registered and Ready', async () => {
-    const n = await client.get(R.nodes, undefined, NODE);
-    return (n.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
-  });
+  await h.setup();
+  client = h.client;
 });
 
 afterAll(async () => {
-  if (kubelet) await kill9(kubelet);
-  for (const c of await docker.list({ [NODE_LABEL]: NODE })) await docker.remove(c.id);
-  await api?.cleanup();
-  for (const d of [rootDir, manifests, hostDir]) rmSync(d, { recursive: true, force: true });
+  await h.teardown();
+  for (const d of [manifests, hostDir]) rmSync(d, { recursive: true, force: true });
 });
 
 describe('static pods, lifecycle hooks, image pull policy and mount failures', () => {
@@ -206,7 +152,7 @@ describe('static pods, lifecycle hooks, image pull policy and mount failures', (
   }, 60_000);
 
   it('reports ErrImageNeverPull for a missing image under imagePullPolicy Never', async () => {
-    const image = `skiff/absent-${suffix}:1.0`;
+    const image = `skiff/absent-${NS}:1.0`;
     await client.create(R.pods, NS, pod('never', { containers: [{ name: 'main', image, imagePullPolicy: 'Never' }] }));
     const p = await until('ErrImageNeverPull', async () => {
       const x = await getPod('never');

@@ -2,102 +2,36 @@
 // the real Docker engine (images built by deploy/build-images.sh). Isolated by a unique node
 // name (every container carries it as a label) and namespace; afterAll removes every
 // container of the node. Traffic goes only to 127.0.0.1 inside the pods themselves.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '../../shared/client.js';
 import { R } from '../../shared/resources.js';
 import type { KubeObject } from '../../shared/types.js';
-import { NODE_LABEL } from '../../kubelet/container-spec.js';
-import { DockerRuntime } from '../../kubelet/runtime/docker.js';
 import { LABELS, type ContainerStatus, type RuntimeEvent } from '../../kubelet/runtime/runtime.js';
-import { CLI, startApiserver, type ApiserverProcess } from '../support/apiserver.js';
+import { containerStatus, KubeletHarness } from '../support/kubelet.js';
 
-const suffix = `${process.pid}-${Date.now().toString(36)}`;
-const NODE = `e2e-kubelet-${suffix}`;
-const NS = `kubelet-${suffix}`;
+const h = new KubeletHarness('kubelet');
+const NODE = h.node;
+const NS = h.ns;
+const docker = h.docker;
 const BUSYBOX = 'skiff/busybox:1.35';
 const HELLO = 'skiff/hello-node:1.0';
-
-let api: ApiserverProcess;
+const { until, pod, getPod, containersOf, runningPod } = h;
 let client: Client;
-let kubelet: ChildProcess;
-let kubeletOut = '';
-const rootDir = mkdtempSync(join(tmpdir(), 'skiff-kubelet-'));
-const docker = new DockerRuntime();
 
-function startKubelet(): ChildProcess {
-  const args = [CLI, 'kubelet', '--server', api.url, '--hostname-override', NODE, '--root-dir', rootDir, '--node-ip', '127.0.0.1', '--port', '0'];
-  args.push('--crash-loop-backoff-base', '1', '--sync-frequency', '5', '--v', 'info');
-  const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  p.stdout!.on('data', (d) => (kubeletOut += d));
-  p.stderr!.on('data', (d) => (kubeletOut += d));
-  return p;
-}
+beforeAll(async () => {
+  await h.setup();
+  client = h.client;
+});
 
-async function kill9(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null || p.signalCode !== null) return;
-  const exited = new Promise((r) => p.once('exit', r));
-  p.kill('SIGKILL');
-  await exited;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}\n--- kubelet output (tail) ---\n${kubeletOut.slice(-4000)}`);
-}
-
-function pod(name: string, spec: Record<string, unknown>): KubeObject {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS }, spec: { nodeName: NODE, terminationGracePeriodSeconds: 5, ...spec } };
-}
-
-const getPod = (name: string) => client.get(R.pods, NS, name);
-const containersOf = (name: string) => docker.list({ [NODE_LABEL]: NODE, [LABELS.podNamespace]: NS, [LABELS.podName]: name });
-const containerStatus = (p: KubeObject, c: string) => (p.status?.containerStatuses ?? []).find((s: { name: string }) => s.name === c);
+afterAll(async () => {
+  await h.teardown();
+});
 
 async function logsOf(id: string): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of await docker.logs(id)) chunks.push(Buffer.from(c as Buffer));
   return Buffer.concat(chunks).toString();
 }
-
-async function runningPod(name: string): Promise<KubeObject> {
-  return until(`pod ${name} Running and Ready`, async () => {
-    const p = await getPod(name);
-    const ready = (p.status?.conditions ?? []).find((c: { type: string }) => c.type === 'Ready');
-    return p.status?.phase === 'Running' && ready?.status === 'True' && p;
-  });
-}
-
-beforeAll(async () => {
-  api = await startApiserver();
-  client = new Client(api.url, 'e2e-kubelet');
-  await client.create(R.namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
-  kubelet = startKubelet();
-  await until('node registered and Ready', async () => {
-    const n = await client.get(R.nodes, undefined, NODE);
-    return (n.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True');
-  });
-});
-
-afterAll(async () => {
-  if (kubelet) await kill9(kubelet);
-  for (const c of await docker.list({ [NODE_LABEL]: NODE })) await docker.remove(c.id);
-  await api?.cleanup();
-  rmSync(rootDir, { recursive: true, force: true });
-});
 
 describe('the Docker-backed kubelet', () => {
   it('registers its Node with capacity, addresses, nodeInfo, conditions and a Lease', async () => {
@@ -237,10 +171,9 @@ describe('the Docker-backed kubelet', () => {
     };
     const before = await snapshot();
     const restarts = await Promise.all(names.map(async (n) => containerStatus(await getPod(n), 'c').restartCount));
-    await kill9(kubelet);
-    kubeletOut = '';
-    kubelet = startKubelet();
-    await until('restarted kubelet started', async () => kubeletOut.includes('kubelet started'));
+    await h.kill9();
+    h.startKubelet();
+    await until('restarted kubelet started', async () => h.output().includes('kubelet started'));
     // A full resync (sync-frequency 5 s) and its housekeeping have run.
     await new Promise((r) => setTimeout(r, 6000));
     expect(await snapshot()).toEqual(before);
