@@ -13,6 +13,7 @@ const commands: Record<string, () => Promise<Command>> = {
   'controller-manager': () => import('../controller-manager/main.js'),
   scheduler: () => import('../scheduler/main.js'),
   kubelet: () => import('../kubelet/main.js'),
+  'kube-proxy': () => import('../kube-proxy/main.js'),
 };
 
 function usage(): string {
@@ -24,6 +25,7 @@ function usage(): string {
     '  controller-manager  Run the reconcile loops (namespace lifecycle, …)',
     '  scheduler           Bind pending pods to nodes',
     '  kubelet             Run the pods bound to a node (--hollow: simulated, no containers)',
+    '  kube-proxy          Program iptables so that Services reach their endpoints from this node',
     '',
     'Run `skiff <command> --help` for the flags of a command.',
   ].join('\n');

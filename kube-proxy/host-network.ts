@@ -1,0 +1,75 @@
+// The node's side of the service network that is not iptables: the service CIDR routed to
+// a local device that answers nothing (a bridge with no ports, as the ipvs mode's dummy
+// kube-ipvs0), so a packet to a ClusterIP never follows the default route even before the
+// first sync; and the sysctls kube-proxy's iptables mode needs.
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+
+const exec = promisify(execFile);
+
+export interface HostNetworkOptions {
+  serviceCIDR: string;
+  /** Name of the local device the service CIDR is routed to. */
+  device: string;
+}
+
+async function ip(args: string[]): Promise<string> {
+  try {
+    return (await exec('ip', args)).stdout;
+  } catch (err) {
+    const e = err as { stderr?: string; message: string };
+    throw new Error(`ip ${args.join(' ')} failed: ${(e.stderr ?? e.message).trim()}`);
+  }
+}
+
+/** Creates the device if missing, brings it up, and routes the service CIDR to it. Idempotent. */
+export async function ensureServiceRoute(o: HostNetworkOptions): Promise<void> {
+  const links = await ip(['-o', 'link', 'show']);
+  if (!new RegExp(`^\\d+: ${o.device}[:@]`, 'm').test(links)) await ip(['link', 'add', o.device, 'type', 'bridge']);
+  await ip(['link', 'set', o.device, 'up']);
+  await ip(['route', 'replace', o.serviceCIDR, 'dev', o.device]);
+}
+
+/** The device and interface an address is routed through (`ip route get`). */
+export async function routeOf(address: string): Promise<string> {
+  return (await ip(['route', 'get', address])).trim();
+}
+
+/** Removes the route and the device (skiff down's part, not --cleanup's). */
+export async function removeServiceRoute(o: HostNetworkOptions): Promise<void> {
+  await ip(['route', 'del', o.serviceCIDR, 'dev', o.device]).catch(() => undefined);
+  await ip(['link', 'del', o.device]).catch(() => undefined);
+}
+
+const SYSCTLS: [string, string, string][] = [
+  // NodePorts on 127.0.0.1 (the martian drop in SKIFF-FIREWALL keeps other hosts out).
+  ['net/ipv4/conf/all/route_localnet', '1', 'NodePorts on 127.0.0.1'],
+  ['net/ipv4/ip_forward', '1', 'forwarding to pods'],
+  // Pod → ClusterIP → pod on the same bridge: the reply is bridged and must see conntrack.
+  ['net/bridge/bridge-nf-call-iptables', '1', 'service traffic between pods of one bridge'],
+];
+
+/** Sets the sysctls; returns a warning per one it could not set (the feature it breaks). */
+export async function ensureSysctls(): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const [path, value, why] of SYSCTLS) {
+    const file = `/proc/sys/${path}`;
+    try {
+      if ((await readFile(file, 'utf8')).trim() !== value) await writeFile(file, value);
+    } catch (err) {
+      warnings.push(`could not set ${path.replaceAll('/', '.')}=${value} (${why}): ${(err as Error).message}`);
+    }
+  }
+  return warnings;
+}
+
+/** Deletes the conntrack entries of a UDP service port (to one endpoint, or all). Best effort. */
+export async function clearUdpConntrack(entries: { ip: string; port: number; endpoint?: string }[]): Promise<void> {
+  for (const e of entries) {
+    const args = ['-D', '-p', 'udp', '--orig-dst', e.ip, '--orig-port-dst', String(e.port)];
+    if (e.endpoint) args.push('--reply-src', e.endpoint);
+    // Exit 1 with "0 flow entries have been deleted" is the common, harmless case.
+    await exec('conntrack', args).catch(() => undefined);
+  }
+}
