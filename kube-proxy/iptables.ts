@@ -11,8 +11,12 @@ export interface Iptables {
   restore(payload: string): Promise<void>;
   /** The table as `iptables-save -t TABLE` prints it. */
   save(table: Table): Promise<string>;
-  /** Makes sure `-A chain rule…` exists, inserting it first in the chain when missing. */
-  ensureRule(table: Table, chain: string, rule: string[]): Promise<void>;
+  /**
+   * Makes sure the jump rules exist and come first in the chain (after Docker's DOCKER-USER
+   * jump), moving them back in front when something (Docker creating a network) inserted
+   * rules before them. True when it had to change the chain.
+   */
+  ensureJumps(table: Table, chain: string, rules: string[][]): Promise<boolean>;
   /** Deletes every copy of a rule; no error when there is none. */
   deleteRule(table: Table, chain: string, rule: string[]): Promise<void>;
 }
@@ -64,11 +68,28 @@ export class ExecIptables implements Iptables {
     return r.stdout;
   }
 
-  async ensureRule(table: Table, chain: string, rule: string[]): Promise<void> {
-    const check = await run(this.bin.iptables, ['-w', '5', '-t', table, '-C', chain, ...rule]);
-    if (check.code === 0) return;
-    const ins = await run(this.bin.iptables, ['-w', '5', '-t', table, '-I', chain, ...rule]);
-    if (ins.code !== 0) throw new IptablesError(`iptables -t ${table} -I ${chain} ${rule.join(' ')} failed: ${firstLines(ins.stderr)}`, ins.stderr);
+  async ensureJumps(table: Table, chain: string, rules: string[][]): Promise<boolean> {
+    const listed = await run(this.bin.iptables, ['-w', '5', '-t', table, '-S', chain]);
+    if (listed.code !== 0) throw new IptablesError(`iptables -t ${table} -S ${chain} failed: ${firstLines(listed.stderr)}`, listed.stderr);
+    const lines = listed.stdout.split('\n').filter((l) => l.startsWith('-A '));
+    const targets = rules.map((r) => r[r.length - 1]!);
+    const isOurs = (l: string) => targets.some((t) => l.endsWith(` -j ${t}`));
+    const userJump = `-A ${chain} -j DOCKER-USER`;
+    // In place: every jump present, and nothing but DOCKER-USER before any of them.
+    const firstForeign = lines.findIndex((l) => !isOurs(l) && l !== userJump);
+    const ours = lines.filter(isOurs);
+    const lastOurs = lines.findLastIndex(isOurs);
+    if (ours.length === rules.length && (firstForeign < 0 || lastOurs < firstForeign)) return false;
+    for (const r of rules) await this.deleteRule(table, chain, r);
+    const after = (await run(this.bin.iptables, ['-w', '5', '-t', table, '-S', chain])).stdout.split('\n').filter((l) => l.startsWith('-A '));
+    // First in the chain, but after Docker's DOCKER-USER jump: the admin's policy there (on
+    // these machines, the drop of anything forwarded to an uplink) keeps precedence.
+    const position = after.indexOf(userJump) >= 0 ? after.indexOf(userJump) + 2 : 1;
+    for (const r of [...rules].reverse()) {
+      const ins = await run(this.bin.iptables, ['-w', '5', '-t', table, '-I', chain, String(position), ...r]);
+      if (ins.code !== 0) throw new IptablesError(`iptables -t ${table} -I ${chain} ${r.join(' ')} failed: ${firstLines(ins.stderr)}`, ins.stderr);
+    }
+    return true;
   }
 
   async deleteRule(table: Table, chain: string, rule: string[]): Promise<void> {

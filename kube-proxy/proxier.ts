@@ -10,7 +10,7 @@ import { keyOf, type Informer } from '../shared/informer.js';
 import type { KubeObject } from '../shared/types.js';
 import { chainsIn, type Iptables, type Table } from './iptables.js';
 import { proxyMetrics } from './metrics.js';
-import { FILTER_TOP, JUMPS, NAT_TOP, PREFIX, serviceRules, topChains, type RulesConfig, type ServiceRules } from './rules.js';
+import { FILTER_TOP, jumpsByChain, NAT_TOP, PREFIX, serviceRules, topChains, type RulesConfig, type ServiceRules } from './rules.js';
 import { servicePorts, type ServicePort } from './service-info.js';
 
 export interface ProxierOptions extends RulesConfig {
@@ -24,6 +24,8 @@ export interface ProxierOptions extends RulesConfig {
   /** Milliseconds between full syncs (--sync-period). */
   syncPeriodMs: number;
   /** Deletes the conntrack entries of removed UDP endpoints (best effort). */
+  /** Milliseconds between checks that the FORWARD jumps still come first (default 1000). */
+  monitorMs?: number;
   clearConntrack?: (entries: { ip: string; port: number; endpoint?: string }[]) => Promise<void>;
   now?: () => number;
 }
@@ -42,6 +44,7 @@ export class Proxier {
   private lastSync = 0;
   private timer?: NodeJS.Timeout;
   private fullTimer?: NodeJS.Timeout;
+  private monitorTimer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private again = false;
   private stopped = false;
@@ -80,12 +83,35 @@ export class Proxier {
       }, this.o.syncPeriodMs);
     };
     full();
+    this.monitor();
   }
 
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
     clearTimeout(this.fullTimer);
+    clearTimeout(this.monitorTimer);
+  }
+
+  /**
+   * Docker inserts its own FORWARD rules in front when it creates a network (the kubelet's
+   * pod bridge), which would accept pod traffic to a Service without endpoints before the
+   * REJECT here sees it: every second the FORWARD jumps are checked and moved back in front.
+   */
+  private monitor(): void {
+    if (this.stopped) return;
+    const forward = jumpsByChain().find((j) => j.table === 'filter' && j.chain === 'FORWARD')!;
+    this.monitorTimer = setTimeout(() => {
+      if (this.stopped) return;
+      void (this.running ?? Promise.resolve())
+        .then(() => this.o.iptables.ensureJumps(forward.table, forward.chain, forward.rules))
+        .then(
+          (moved) => moved && this.o.log.info('moved the FORWARD jumps back in front of rules inserted before them'),
+          (err: unknown) => this.o.log.warn({ err }, 'checking the FORWARD jumps failed'),
+        )
+        .finally(() => this.monitor());
+    }, this.o.monitorMs ?? 1000);
+    this.monitorTimer.unref?.();
   }
 
   /** Asks for a sync: at once when the last one is older than --min-sync-period, else as soon as it is. */
@@ -143,7 +169,7 @@ export class Proxier {
       const leftovers = this.firstSync ? await this.leftoverChains() : { nat: [], filter: [] };
       const payload = restorePayload(this.applied, desired, full, leftovers);
       if (payload.chains > 0) await this.o.iptables.restore(payload.text);
-      if (full) for (const j of JUMPS) await this.o.iptables.ensureRule(j.table, j.chain, j.rule);
+      if (full) for (const j of jumpsByChain()) await this.o.iptables.ensureJumps(j.table, j.chain, j.rules);
       this.applied = desired;
       this.needFull = false;
       this.firstSync = false;

@@ -23,7 +23,7 @@ export const PREFIX = 'SKIFF-';
 export const NAT_TOP = [CHAIN.natServices, CHAIN.natNodePorts, CHAIN.postrouting, CHAIN.markMasq];
 export const FILTER_TOP = [CHAIN.filterServices, CHAIN.externalServices, CHAIN.forward, CHAIN.firewall];
 
-/** The jump rules from the built-in chains (kube-proxy's iptablesJumpChains). */
+/** The jump rules from the built-in chains (kube-proxy's iptablesJumpChains), in their order within each chain. */
 export const JUMPS: { table: 'nat' | 'filter'; chain: string; rule: string[] }[] = [
   { table: 'filter', chain: 'INPUT', rule: ['-m', 'conntrack', '--ctstate', 'NEW', '-m', 'comment', '--comment', 'skiff externally-visible service portals', '-j', CHAIN.externalServices] },
   { table: 'filter', chain: 'FORWARD', rule: ['-m', 'conntrack', '--ctstate', 'NEW', '-m', 'comment', '--comment', 'skiff externally-visible service portals', '-j', CHAIN.externalServices] },
@@ -36,6 +36,17 @@ export const JUMPS: { table: 'nat' | 'filter'; chain: string; rule: string[] }[]
   { table: 'nat', chain: 'PREROUTING', rule: ['-m', 'comment', '--comment', 'skiff service portals', '-j', CHAIN.natServices] },
   { table: 'nat', chain: 'POSTROUTING', rule: ['-m', 'comment', '--comment', 'skiff postrouting rules', '-j', CHAIN.postrouting] },
 ];
+
+/** JUMPS grouped by table and built-in chain. */
+export function jumpsByChain(): { table: 'nat' | 'filter'; chain: string; rules: string[][] }[] {
+  const out = new Map<string, { table: 'nat' | 'filter'; chain: string; rules: string[][] }>();
+  for (const j of JUMPS) {
+    const key = `${j.table}/${j.chain}`;
+    if (!out.has(key)) out.set(key, { table: j.table, chain: j.chain, rules: [] });
+    out.get(key)!.rules.push(j.rule);
+  }
+  return [...out.values()];
+}
 
 export interface RulesConfig {
   /** The pods' range: traffic from elsewhere to a ClusterIP is masqueraded (kube-proxy's --cluster-cidr). */

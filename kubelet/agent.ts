@@ -18,6 +18,8 @@ import { resolveEnv } from './env.js';
 import { prepareVolumes, removePodVolumes } from './volumes/index.js';
 import { Backoff } from './backoff.js';
 import { NODE_LABEL } from './container-spec.js';
+import { podHostsFile, podResolvConf, type DnsSettings } from './network/dns.js';
+import type { PodNetwork } from './network/pod-network.js';
 import { NodeAgent } from './node-agent.js';
 import { canonical, PodWorker, type WorkerPlugins } from './pod-worker.js';
 import { ProbeManager, type ExecFn } from './prober/index.js';
@@ -53,6 +55,12 @@ export interface KubeletOptions {
   podManifestPath?: string;
   /** Seconds between reads of podManifestPath besides its change notifications (default 5). */
   fileCheckFrequencySeconds?: number;
+  /** The pod network (bridge on the podCIDR, routes to other nodes); without it sandboxes use the runtime's default network. */
+  network?: PodNetwork;
+  /** --pod-cidr: written into the Node at registration, so that node IPAM keeps it. */
+  podCIDR?: string;
+  /** The pods' resolv.conf settings (--cluster-dns, --cluster-domain, --resolv-conf). */
+  dns?: DnsSettings;
 }
 
 export class Kubelet {
@@ -132,6 +140,15 @@ export class Kubelet {
 
   async start(): Promise<void> {
     await mkdir(this.o.rootDir, { recursive: true });
+    if (this.o.network) {
+      await this.o.network.start();
+      // A podCIDR arriving (node IPAM) unblocks every pod waiting for the network.
+      this.o.network.nodes.addHandlers({
+        onUpdate: (old, n) => {
+          if (n.metadata.name === this.o.nodeName && old.spec?.podCIDR !== n.spec?.podCIDR) for (const p of this.pods.list()) this.queue.add(keyOf(p));
+        },
+      });
+    }
     await this.node.start();
     await this.pods.start();
     await this.staticPods?.start();
@@ -165,6 +182,7 @@ export class Kubelet {
     this.pods.stop();
     this.staticPods?.stop();
     this.node.stop();
+    this.o.network?.stop();
   }
 
   /**
@@ -241,5 +259,15 @@ function defaultPlugins(o: KubeletOptions, probes: ProbeManager): WorkerPlugins 
       remove: (uid) => removePodVolumes(uid, o.rootDir),
     },
     env: { resolve: (pod, c, podIP) => resolveEnv(pod, c, { client: o.client, nodeName: o.nodeName, hostIP: o.nodeIP, podIP }) },
+    ...(o.network
+      ? {
+          network: {
+            ready: () => o.network!.ready(),
+            resolvConf: (pod: KubeObject) => podResolvConf(pod, o.dns ?? { clusterDNS: [], clusterDomain: 'cluster.local', hostResolvConf: '' }),
+            hostsFile: (pod: KubeObject, ip: string) => podHostsFile(pod, ip, o.dns?.clusterDomain ?? 'cluster.local'),
+            sandboxCreated: () => o.network!.setHairpin(),
+          },
+        }
+      : {}),
   };
 }

@@ -26,6 +26,14 @@ export interface WorkerPlugins {
     remove(podUid: string): Promise<void>;
   };
   env?: { resolve(pod: KubeObject, container: V1Container, podIP: string): Promise<{ name: string; value: string }[]> };
+  /** The pod network (kubelet/network): the sandbox's network, resolv.conf and hosts file. */
+  network?: {
+    ready(): Promise<string>;
+    resolvConf(pod: KubeObject): { servers: string[]; searches: string[]; options: string[] };
+    hostsFile(pod: KubeObject, podIP: string): string;
+    /** Told after a sandbox joined the network (per-port settings such as hairpin mode). */
+    sandboxCreated(): Promise<void>;
+  };
   probes?: Pick<ProbeManager, 'addPod' | 'updateContainer' | 'removePod' | 'ready' | 'failedProbe' | 'startupDone'>;
 }
 

@@ -2,6 +2,7 @@
 // Docker engine (kubelet/agent.ts). --hollow simulates nodes instead: they register,
 // heartbeat and report their pods Running without any container, as Kubernetes' kubemark
 // and KWOK do (for tests and benchmarks of the control plane).
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { Client } from '../shared/client.js';
 import type { FlagSpec } from '../shared/flags.js';
@@ -9,6 +10,7 @@ import { rootLogger } from '../shared/log.js';
 import { Kubelet } from './agent.js';
 import { HollowKubelet } from './hollow.js';
 import { startKubeletApi } from './api.js';
+import { PodNetwork } from './network/pod-network.js';
 import { DockerRuntime } from './runtime/docker.js';
 import { watchControlFile } from './hollow/control.js';
 
@@ -25,6 +27,13 @@ export const flags: FlagSpec[] = [
   { name: 'pod-manifest-path', help: 'Directory of static pod manifests (YAML or JSON) this kubelet runs itself and mirrors in the apiserver', type: 'string' },
   { name: 'file-check-frequency', help: 'Seconds between reads of --pod-manifest-path besides its change notifications', default: 5 },
   { name: 'port', help: 'Port of the kubelet API (logs, exec, port-forward) on --node-ip; 0 picks a free one. Plain HTTP until TLS lands', default: 10250 },
+  { name: 'pod-cidr', help: 'The pods\' range on this node until the Node has a spec.podCIDR (standalone use; the controller-manager\'s node IPAM assigns one otherwise)', type: 'string' },
+  { name: 'cluster-cidr', help: 'The range of every node\'s podCIDR: routed locally (to other nodes, else unreachable)', default: '10.244.0.0/16' },
+  { name: 'service-cluster-ip-range', help: 'The ClusterIP range (pod traffic to it is never masqueraded)', default: '10.96.0.0/16' },
+  { name: 'pod-bridge', help: 'The Linux bridge the pods of this node are attached to (a Docker bridge network on the podCIDR)', default: 'skiff0' },
+  { name: 'cluster-dns', help: 'Comma-separated IPs of the cluster DNS, the nameserver of dnsPolicy ClusterFirst pods (empty: those pods get the node\'s resolv.conf)', default: '' },
+  { name: 'cluster-domain', help: 'The cluster\'s DNS domain, in the pods\' search path', default: 'cluster.local' },
+  { name: 'resolv-conf', help: 'The node\'s resolver file, the base of dnsPolicy Default pods and of the search path', default: '/etc/resolv.conf' },
   { name: 'pod-infra-container-image', help: 'The pause image of the pod sandboxes (present locally)', default: 'skiff/pause:3.10' },
   { name: 'crash-loop-backoff-base', help: 'Seconds of the first container restart back-off (doubling; CrashLoopBackOff)', default: 10 },
   { name: 'crash-loop-backoff-max', help: 'Seconds the container restart back-off grows to', default: 300 },
@@ -115,13 +124,36 @@ async function runKubelet(f: Record<string, string | number | boolean>, log: Ret
     console.error(`skiff kubelet: --crash-loop-backoff-base must be > 0 and <= --crash-loop-backoff-max, got ${base} and ${max}`);
     process.exit(2);
   }
-  const runtime = new DockerRuntime({ host: f['docker-host'] === undefined ? undefined : String(f['docker-host']), pauseImage: String(f['pod-infra-container-image']) });
+  const dockerHost = f['docker-host'] === undefined ? undefined : String(f['docker-host']);
+  const runtime = new DockerRuntime({ host: dockerHost, pauseImage: String(f['pod-infra-container-image']) });
+  const client = new Client(String(f.server), 'skiff-kubelet');
+  const network = new PodNetwork({
+    client,
+    log: log.child({ component: 'pod-network' }),
+    nodeName,
+    dockerHost: runtime.host,
+    clusterCIDR: String(f['cluster-cidr']),
+    serviceCIDR: String(f['service-cluster-ip-range']),
+    bridge: String(f['pod-bridge']),
+    podCIDR: f['pod-cidr'] === undefined ? undefined : String(f['pod-cidr']),
+    // Routes and iptables rules belong to the host the engine runs on: only when it is this one.
+    manageHost: runtime.host.startsWith('unix://'),
+  });
+  const resolvConf = await readFile(String(f['resolv-conf']), 'utf8').catch((err: Error) => {
+    log.warn({ err: err.message }, 'cannot read --resolv-conf; dnsPolicy Default pods get an empty resolv.conf');
+    return '';
+  });
+  const clusterDNS = String(f['cluster-dns']).split(',').map((x) => x.trim()).filter(Boolean);
+  if (!clusterDNS.length) log.warn('no --cluster-dns: dnsPolicy ClusterFirst pods get the node\'s resolv.conf');
   // The kubelet API (logs, exec, attach, port-forward, stats/summary) on the node's own address; its
   // port is advertised in the Node's daemonEndpoints for the apiserver's proxy.
   const api = await startKubeletApi({ address: String(f['node-ip']), port: Number(f.port), runtime, nodeName, log });
   const kubelet = new Kubelet({
-    client: new Client(String(f.server), 'skiff-kubelet'),
+    client,
     runtime,
+    network,
+    dns: { clusterDNS, clusterDomain: String(f['cluster-domain']), hostResolvConf: resolvConf },
+    podCIDR: f['pod-cidr'] === undefined ? undefined : String(f['pod-cidr']),
     podManifestPath: f['pod-manifest-path'] === undefined ? undefined : String(f['pod-manifest-path']),
     fileCheckFrequencySeconds: Number(f['file-check-frequency']),
     kubeletPort: api.port,

@@ -20,6 +20,7 @@ export interface NodeAgentOptions {
   rootDir: string;
   maxPods: number;
   kubeletPort?: number;
+  podCIDR?: string;
   leaseDurationSeconds: number;
   nodeStatusUpdateFrequencySeconds: number;
   nodeStatusReportFrequencySeconds: number;
@@ -36,7 +37,7 @@ export class NodeAgent {
   constructor(private readonly o: NodeAgentOptions) {}
 
   private get cfg() {
-    return { name: this.o.nodeName, nodeIP: this.o.nodeIP, maxPods: this.o.maxPods, kubeletPort: this.o.kubeletPort };
+    return { name: this.o.nodeName, nodeIP: this.o.nodeIP, maxPods: this.o.maxPods, kubeletPort: this.o.kubeletPort, podCIDR: this.o.podCIDR };
   }
 
   async start(): Promise<void> {

@@ -29,6 +29,8 @@ export interface NodeConfig {
   nodeIP: string;
   maxPods: number;
   kubeletPort?: number;
+  /** --pod-cidr: the Node is registered with it (node IPAM then keeps it). */
+  podCIDR?: string;
 }
 
 /** Eviction thresholds the conditions compare against (Kubernetes' defaults for eviction-hard). */
@@ -119,7 +121,7 @@ export function nodeObject(cfg: NodeConfig, facts: NodeFacts, now: Date): KubeOb
       labels: { 'kubernetes.io/hostname': cfg.name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': a, 'beta.kubernetes.io/os': 'linux', 'beta.kubernetes.io/arch': a },
       annotations: { 'skiff.dev/machine-hostname': hostname() },
     },
-    spec: {},
+    spec: cfg.podCIDR ? { podCIDR: cfg.podCIDR, podCIDRs: [cfg.podCIDR] } : {},
     status: nodeStatus(cfg, facts, now),
   };
 }

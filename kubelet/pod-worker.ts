@@ -19,7 +19,7 @@ import { ContainerStarter, type WorkerPlugins } from './container-start.js';
 import type { ExecFn } from './prober/handlers.js';
 import { ANN_MIRROR, isStaticPod } from './static-pods.js';
 import { containersByName, isExited, podStatus, type Waiting } from './pod-status.js';
-import { CONTAINER_TYPE_SANDBOX, LABELS, type ContainerRuntime, type ContainerStatus } from './runtime/runtime.js';
+import { CONTAINER_TYPE_SANDBOX, LABELS, type ContainerRuntime, type ContainerStatus, type PodSandboxConfig } from './runtime/runtime.js';
 
 export type { WorkerPlugins } from './container-start.js';
 
@@ -94,13 +94,15 @@ export class PodWorker {
       await Promise.all(mine.filter((c) => !isSandbox(c) && c.state === 'running').map((c) => this.d.runtime.stop(c.id, grace)));
       await Promise.all(sandboxes.map((s) => this.d.runtime.remove(s.id)));
       const attempt = sandboxes.reduce((n, s) => Math.max(n, attemptOf(s) + 1), 0);
-      const id = await this.d.runtime.createSandbox({
+      const net = this.d.plugins?.network;
+      const id = await this.createSandbox(pod, {
         uid,
         namespace,
         name,
         hostname: String(spec.hostname ?? name).slice(0, 63),
         attempt,
         labels: { [NODE_LABEL]: this.d.nodeName },
+        ...(net ? { network: await net.ready(), dns: net.resolvConf(pod), hosts: (ip: string) => net.hostsFile(pod, ip) } : {}),
       });
       sandbox = await this.d.runtime.inspect(id);
       this.d.log.info({ pod: key, sandbox: id.slice(0, 12), ip: sandbox.ipAddress }, 'created pod sandbox');
@@ -161,6 +163,18 @@ export class PodWorker {
    * Tells the prober what runs now: each app container's current instance in this sandbox
    * (its ID, and when it started while it runs). A new ID resets that container's probes.
    */
+  /** Creates the sandbox; a failure is told on the pod (FailedCreatePodSandBox) before the retry. */
+  private async createSandbox(pod: KubeObject, cfg: PodSandboxConfig): Promise<string> {
+    try {
+      const id = await this.d.runtime.createSandbox(cfg);
+      await this.d.plugins?.network?.sandboxCreated();
+      return id;
+    } catch (err) {
+      this.d.recorder.event(pod, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
+      throw err;
+    }
+  }
+
   private syncProbes(pod: KubeObject, sandbox: ContainerStatus, containers: ContainerStatus[]): void {
     const probes = this.d.plugins?.probes;
     if (!probes) return;

@@ -14,6 +14,7 @@ const commands: Record<string, () => Promise<Command>> = {
   scheduler: () => import('../scheduler/main.js'),
   kubelet: () => import('../kubelet/main.js'),
   'kube-proxy': () => import('../kube-proxy/main.js'),
+  dns: () => import('../kube-proxy/dns/main.js'),
 };
 
 function usage(): string {
@@ -26,6 +27,7 @@ function usage(): string {
     '  scheduler           Bind pending pods to nodes',
     '  kubelet             Run the pods bound to a node (--hollow: simulated, no containers)',
     '  kube-proxy          Program iptables so that Services reach their endpoints from this node',
+    '  dns                 Serve the cluster DNS (Service kube-dns) from the Services and Endpoints',
     '',
     'Run `skiff <command> --help` for the flags of a command.',
   ].join('\n');

@@ -12,6 +12,8 @@ export interface ZoneConfig {
   ttl: number;
   /** Addresses this server is reached at: what NS answers name when no Service points here. */
   localIPs: string[];
+  /** The port this server answers on, once bound: NS names only endpoints that serve it. */
+  localPort?: number;
 }
 
 export type Rcode = 'NOERROR' | 'NXDOMAIN' | 'SERVFAIL';
@@ -203,7 +205,8 @@ function nsAddresses(ctx: Ctx): { name: string; ip: string }[] {
   for (const local of cfg.localIPs) {
     for (const ep of idx.endpointsWithIP(local)) {
       const svc = idx.service(`${ep.namespace}/${ep.name}`);
-      if (!svc) continue;
+      const servesDns = cfg.localPort === undefined || ep.addresses.some((a) => a.ip === local && a.ports.some((p) => p.port === cfg.localPort));
+      if (!svc || !servesDns) continue;
       const svcName = `${svc.name}.${svc.namespace}.svc.${cfg.domain}`;
       if (svc.kind !== 'Headless') for (const ip of svc.clusterIPs) out.push({ name: svcName, ip });
       else for (const a of ep.addresses) if (published(a, svc)) out.push({ name: `${a.hostname}.${svcName}`, ip: a.ip });

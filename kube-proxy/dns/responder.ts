@@ -32,6 +32,8 @@ const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REF
 const BADVERS = 16;
 const QR = 0x80, RD = 0x01, CD = 0x10; // bits of header bytes 2 and 3
 const MAX_TCP = 65535;
+/** The largest payload one UDP datagram carries over IPv4. */
+const MAX_UDP = 65507;
 const answerLength = (dnsPacket as unknown as { answer: { encodingLength(a: Answer): number } }).answer.encodingLength;
 
 export class Responder {
@@ -69,7 +71,7 @@ export class Responder {
     if (opt && opt.ednsVersion > 0) {
       return reply({ type: 'response', id, flags: head(BADVERS, false), questions, additionals: responseOpt(BADVERS >> 4) }, 'BADVERS', '');
     }
-    const limit = proto === 'tcp' ? MAX_TCP : opt ? Math.max(512, opt.udpPayloadSize) : 512;
+    const limit = proto === 'tcp' ? MAX_TCP : opt ? Math.min(MAX_UDP, Math.max(512, opt.udpPayloadSize)) : 512;
     if (qtype === 'AXFR' || qtype === 'IXFR') {
       return reply({ type: 'response', id, flags: head(RCODE.REFUSED, false), questions, additionals: responseOpt() }, 'REFUSED', '', limit);
     }

@@ -1,10 +1,13 @@
 // ContainerRuntime over a Docker engine (dockerode), as Kubernetes' dockershim did: a pod is
 // a pause container ("sandbox") holding the network and IPC namespaces, and every container
 // of the pod joins them with `container:<sandbox>`. Everything is found again by labels.
+import { constants } from 'node:fs';
+import { access, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { DEFAULT_DOCKER_HOST, checkId, dockerOptions, errorMessage, toEvent, toRuntimeError, toStatus } from './docker-convert.js';
+import { formatResolvConf } from '../network/dns.js';
 import { demuxBuffer, payloadStream } from './docker-stream.js';
 import {
   CONTAINER_TYPE_CONTAINER,
@@ -85,7 +88,7 @@ export class DockerRuntime implements ContainerRuntime {
           Labels: labels,
           ExposedPorts: exposed,
           HostConfig: {
-            NetworkMode: this.network,
+            NetworkMode: pod.network ?? this.network,
             // Other containers may join its IPC namespace only when it is shareable.
             IpcMode: 'shareable',
             PortBindings: bindings,
@@ -101,6 +104,7 @@ export class DockerRuntime implements ContainerRuntime {
     );
     try {
       await this.start(created.id);
+      if (pod.dns || pod.hosts) await this.writeSandboxFiles(created.id, pod);
     } catch (err) {
       // A sandbox that never ran is of no use, and its name would block the next attempt.
       const startErr = toRuntimeError(err, 'ContainerNotFound');
@@ -110,6 +114,30 @@ export class DockerRuntime implements ContainerRuntime {
       throw startErr;
     }
     return created.id;
+  }
+
+  /**
+   * The pod's resolv.conf and hosts file, written over the ones Docker made for the sandbox
+   * (as dockershim did): its containers join its network namespace and so share both files.
+   * Only possible when the engine's files are on this host; a remote engine keeps Docker's.
+   */
+  private async writeSandboxFiles(id: string, pod: PodSandboxConfig): Promise<void> {
+    const info = await this.call(() => this.docker.getContainer(id).inspect(), 'ContainerNotFound');
+    const ip = Object.values(info.NetworkSettings?.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress ?? '';
+    const writes: [string | undefined, string][] = [];
+    if (pod.dns) {
+      writes.push([info.ResolvConfPath, formatResolvConf({ servers: pod.dns.servers ?? [], searches: pod.dns.searches ?? [], options: pod.dns.options ?? [] })]);
+    }
+    if (pod.hosts) writes.push([info.HostsPath, pod.hosts(ip)]);
+    for (const [path, content] of writes) {
+      if (!path) continue;
+      try {
+        await access(path, constants.W_OK);
+      } catch {
+        continue; // the engine's files are not on this host
+      }
+      await writeFile(path, content);
+    }
   }
 
   async createContainer(sandboxId: string, spec: ContainerSpec): Promise<string> {

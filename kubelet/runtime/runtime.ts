@@ -28,6 +28,7 @@ export type RuntimeErrorCode =
   | 'Conflict' // e.g. a container of that name exists already
   | 'InvalidSpec'
   | 'RuntimeUnavailable' // the engine does not answer
+  | 'NetworkNotReady' // the node's pod network is not set up yet (no podCIDR)
   | 'RuntimeError';
 
 /** A coded runtime error; `message` is the engine's own words, for events and status. */
@@ -54,7 +55,12 @@ export interface PodSandboxConfig {
   hostname: string;
   /** Sandbox attempt: a new sandbox for the same pod gets the next one (part of its name). */
   attempt?: number;
+  /** The pod's resolv.conf (CRI's DNSConfig): written into the sandbox, which its containers share. */
   dns?: { servers?: string[]; searches?: string[]; options?: string[] };
+  /** The pod's /etc/hosts, given its IP (the kubelet-managed hosts file). */
+  hosts?: (podIP: string) => string;
+  /** The network the sandbox joins (default: the runtime's). */
+  network?: string;
   /** hostPort mappings of the pod's containers (the sandbox owns the network namespace). */
   portMappings?: { containerPort: number; hostPort: number; protocol?: 'TCP' | 'UDP' | 'SCTP'; hostIP?: string }[];
   /** Extra labels, e.g. the pod's own labels; the identity labels above are always set. */

@@ -57,7 +57,7 @@ export class KubeletHarness {
   output = (): string => this.out;
 
   startKubelet(): void {
-    const args = [CLI, 'kubelet', '--server', this.api.url, '--hostname-override', this.node, '--root-dir', this.rootDir, '--node-ip', '127.0.0.1', '--port', '0'];
+    const args = [CLI, 'kubelet', '--server', this.api.url, '--hostname-override', this.node, '--root-dir', this.rootDir, '--node-ip', '127.0.0.1', '--port', '0', '--pod-cidr', '10.244.0.0/24'];
     args.push('--crash-loop-backoff-base', '1', '--sync-frequency', '5', '--v', 'info', ...this.args);
     this.out = '';
     const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
