@@ -18,6 +18,7 @@ import {
 } from '../request.js';
 import { PROXY_SUBRESOURCES } from './proxy.js';
 import { bindPod, toScale, writeScale } from './subresources.js';
+import { watchRequested } from '../auth/request-info.js';
 import { serveWatch } from './watch.js';
 
 export interface ResourceDeps {
@@ -54,7 +55,7 @@ export async function handleResource(deps: ResourceDeps, req: FastifyRequest, re
     case 'GET': {
       const format = negotiate(req.headers.accept);
       if (info.name === undefined) {
-        if (info.watchPath || boolParam(q, 'watch')) return serveWatch(deps, info, q, format, req, reply);
+        if (info.watchPath || watchRequested(q)) return serveWatch(deps, info, q, format, req, reply);
         const list = registry.list(r, ns, listOptions(r, q));
         return send(reply, 200, encodeList(r, list.items, list.rev, list.continue, format, one(q, 'includeObject')));
       }

@@ -695,6 +695,18 @@ const SOURCES: Record<string, Record<number, string>> = {
   ResourceRule: { 1: 'verbs string[]', 2: 'apiGroups string[]', 3: 'resources string[]', 4: 'resourceNames string[]' },
   NonResourceRule: { 1: 'verbs string[]', 2: 'nonResourceURLs string[]' },
 
+  // ---- rbac.authorization.k8s.io/v1 ---------------------------------------------------------
+  ClusterRole: { 1: 'metadata ObjectMeta', 2: 'rules PolicyRule[]', 3: 'aggregationRule AggregationRule' },
+  AggregationRule: { 1: 'clusterRoleSelectors LabelSelector[]' },
+  Role: { 1: 'metadata ObjectMeta', 2: 'rules PolicyRule[]' },
+  PolicyRule: {
+    1: 'verbs string[]', 2: 'apiGroups string[]', 3: 'resources string[]', 4: 'resourceNames string[]', 5: 'nonResourceURLs string[]',
+  },
+  ClusterRoleBinding: { 1: 'metadata ObjectMeta', 2: 'subjects Subject[]', 3: 'roleRef RoleRef' },
+  RoleBinding: { 1: 'metadata ObjectMeta', 2: 'subjects Subject[]', 3: 'roleRef RoleRef' },
+  Subject: { 1: 'kind', 2: 'apiGroup', 3: 'name', 4: 'namespace' },
+  RoleRef: { 1: 'apiGroup', 2: 'kind', 3: 'name' },
+
   // ---- policy/v1 ----------------------------------------------------------------------------
   Eviction: { 1: 'metadata ObjectMeta', 2: 'deleteOptions DeleteOptions' },
   PodDisruptionBudget: {
@@ -967,6 +979,9 @@ const NO_OMITEMPTY: Record<string, string> = {
   SubjectAccessReviewStatus: 'allowed',
   SubjectRulesReviewStatus: 'incomplete',
   PodDisruptionBudgetStatus: 'disruptionsAllowed currentHealthy desiredHealthy expectedPods',
+  // rbac/v1
+  RoleRef: 'apiGroup kind name',
+  Subject: 'kind name',
 };
 
 /** Messages whose decoders read their raw fields (envelope, well-known types): nothing is dropped. */
@@ -1006,6 +1021,10 @@ export const ROOTS: Readonly<Record<string, string>> = {
   'authorization.k8s.io/v1/SubjectAccessReview': 'SubjectAccessReview',
   'authorization.k8s.io/v1/LocalSubjectAccessReview': 'LocalSubjectAccessReview',
   'authorization.k8s.io/v1/SelfSubjectRulesReview': 'SelfSubjectRulesReview',
+  'rbac.authorization.k8s.io/v1/ClusterRole': 'ClusterRole',
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': 'ClusterRoleBinding',
+  'rbac.authorization.k8s.io/v1/Role': 'Role',
+  'rbac.authorization.k8s.io/v1/RoleBinding': 'RoleBinding',
   'policy/v1/Eviction': 'Eviction',
   'policy/v1/PodDisruptionBudget': 'PodDisruptionBudget',
 };

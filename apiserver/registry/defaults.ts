@@ -5,6 +5,7 @@
 // Bodies are arbitrary JSON: a field of the wrong shape is left for validation.
 
 import { applyPodDefaults, applyPodTemplateDefaults, child, isObj, setDefault } from './defaults-pod.js';
+import { applyRbacDefaults } from './validation-rbac.js';
 
 type Obj = Record<string, any>;
 type Defaulter = (obj: Obj) => void;
@@ -27,6 +28,8 @@ const DEFAULTERS: Record<string, Defaulter> = {
   jobs: defaultJob,
   cronjobs: defaultCronJob,
   horizontalpodautoscalers: defaultHPA,
+  rolebindings: (o) => applyRbacDefaults('rolebindings', o),
+  clusterrolebindings: (o) => applyRbacDefaults('clusterrolebindings', o),
 };
 
 export function applyDefaults(resource: string, obj: any): void {

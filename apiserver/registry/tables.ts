@@ -187,6 +187,8 @@ const COLUMNS: Record<string, TableColumnDefinition[]> = {
     col('Holder', 'string', 'holderIdentity contains the identity of the holder of a current lease.'),
     AGE,
   ],
+  rolebindings: bindingColumns('roleBinding', 'RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error.'),
+  clusterrolebindings: bindingColumns('clusterRoleBinding', 'RoleRef can only reference a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error.'),
   resourcequotas: [
     NAME,
     col('Request', 'string', 'Request represents a minimum amount of cpu/memory that a container may consume.'),
@@ -194,6 +196,18 @@ const COLUMNS: Record<string, TableColumnDefinition[]> = {
     AGE,
   ],
 };
+
+/** Role bindings and cluster role bindings: the role, then who is bound at priority 1. */
+function bindingColumns(what: string, roleDoc: string): TableColumnDefinition[] {
+  return [
+    NAME,
+    col('Role', 'string', roleDoc),
+    AGE,
+    col('Users', 'string', `Users in the ${what}`, 1),
+    col('Groups', 'string', `Groups in the ${what}`, 1),
+    col('ServiceAccounts', 'string', `ServiceAccounts in the ${what}`, 1),
+  ];
+}
 
 /** The Table columns the apiserver returns for a resource (plural, lower-case). */
 export function columnsFor(resource: string): TableColumnDefinition[] {
@@ -292,6 +306,8 @@ const PRINTERS: Record<string, Printer> = {
       int(spec.maxReplicas), int(status.currentReplicas), age(o, since)];
   },
   leases: (o, since) => [name(o), str(record(o.spec).holderIdentity), age(o, since)],
+  rolebindings: (o, since) => bindingCells(o, since),
+  clusterrolebindings: (o, since) => bindingCells(o, since),
   resourcequotas: (o, since) => [name(o), ...resourceQuotaColumns(record(o.status)), age(o, since)],
 };
 
@@ -300,6 +316,21 @@ function printDefault(o: any): unknown[] {
   const ms = Date.parse(str(o.metadata?.creationTimestamp));
   const created = Number.isNaN(ms) ? '0001-01-01T00:00:00Z' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
   return [name(o), created];
+}
+
+/** printRoleBinding: Kind/name of the role, then rbac.SubjectsStrings joined by ", ". */
+function bindingCells(o: any, since: (ts: unknown) => string): unknown[] {
+  const ref = record(o.roleRef);
+  const users: string[] = [];
+  const groups: string[] = [];
+  const sas: string[] = [];
+  for (const s of list(o.subjects)) {
+    const subject = record(s);
+    if (subject.kind === 'ServiceAccount') sas.push(`${str(subject.namespace)}/${str(subject.name)}`);
+    else if (subject.kind === 'User') users.push(str(subject.name));
+    else if (subject.kind === 'Group') groups.push(str(subject.name));
+  }
+  return [name(o), `${str(ref.kind)}/${str(ref.name)}`, age(o, since), users.join(', '), groups.join(', '), sas.join(', ')];
 }
 
 function nodeCells(o: any, since: (ts: unknown) => string): unknown[] {

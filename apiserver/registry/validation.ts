@@ -24,6 +24,7 @@ import {
   validateAnnotations,
   validateLabels,
 } from './validation-shape.js';
+import { RBAC_UPDATE_VALIDATORS, RBAC_VALIDATORS } from './validation-rbac.js';
 import { STORAGE_UPDATE_VALIDATORS, STORAGE_VALIDATORS } from './validation-storage.js';
 import { validateWorkload, validateWorkloadUpdate } from './validation-workloads.js';
 
@@ -142,6 +143,7 @@ const VALIDATORS: Record<string, Validator> = {
   jobs: workload('jobs'),
   ...CORE_VALIDATORS,
   ...STORAGE_VALIDATORS,
+  ...RBAC_VALIDATORS,
 };
 
 const UPDATE_VALIDATORS: Record<string, UpdateValidator> = {
@@ -153,6 +155,7 @@ const UPDATE_VALIDATORS: Record<string, UpdateValidator> = {
   jobs: workloadUpdate('jobs'),
   ...CORE_UPDATE_VALIDATORS,
   ...STORAGE_UPDATE_VALIDATORS,
+  ...RBAC_UPDATE_VALIDATORS,
 };
 
 /**

@@ -66,6 +66,16 @@ const ROOTS = [
   ['coordination.k8s.io', 'v1', 'Lease', 'V1Lease'],
   ['autoscaling', 'v1', 'Scale', 'V1Scale'],
   ['policy', 'v1', 'Eviction', 'V1Eviction'],
+  ['rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'V1ClusterRole'],
+  ['rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'V1ClusterRoleBinding'],
+  ['rbac.authorization.k8s.io', 'v1', 'Role', 'V1Role'],
+  ['rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'V1RoleBinding'],
+  ['authorization.k8s.io', 'v1', 'SelfSubjectAccessReview', 'V1SelfSubjectAccessReview'],
+  ['authorization.k8s.io', 'v1', 'SelfSubjectRulesReview', 'V1SelfSubjectRulesReview'],
+  ['authorization.k8s.io', 'v1', 'SubjectAccessReview', 'V1SubjectAccessReview'],
+  ['authorization.k8s.io', 'v1', 'LocalSubjectAccessReview', 'V1LocalSubjectAccessReview'],
+  ['authentication.k8s.io', 'v1', 'TokenReview', 'V1TokenReview'],
+  ['authentication.k8s.io', 'v1', 'SelfSubjectReview', 'V1SelfSubjectReview'],
 ];
 
 /** Types carried along without a kind of their own (lists, errors). */
@@ -105,6 +115,9 @@ const GROUP_PACKAGE = {
   autoscaling: 'io.k8s.api.autoscaling',
   'coordination.k8s.io': 'io.k8s.api.coordination',
   policy: 'io.k8s.api.policy',
+  'rbac.authorization.k8s.io': 'io.k8s.api.rbac',
+  'authorization.k8s.io': 'io.k8s.api.authorization',
+  'authentication.k8s.io': 'io.k8s.api.authentication',
   meta: 'io.k8s.apimachinery.pkg.apis.meta',
 };
 
