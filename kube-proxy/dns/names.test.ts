@@ -26,7 +26,8 @@ describe('addresses', () => {
     expect(addressFromReverse('5.0.244.10.in-addr.arpa')).toBe('10.244.0.5');
     expect(addressFromReverse('0.244.10.in-addr.arpa')).toBeUndefined();
     expect(addressFromReverse('300.0.244.10.in-addr.arpa')).toBeUndefined();
-    expect(addressFromReverse(`${'1.0.0.0.'.repeat(1)}${'0.'.repeat(27)}d.f.ip6.arpa`)).toBe('fd00::1');
+    expect(addressFromReverse(`1.${'0.'.repeat(29)}d.f.ip6.arpa`)).toBe('fd00::1');
+    expect(addressFromReverse(`1.${'0.'.repeat(28)}d.f.ip6.arpa`)).toBeUndefined();
     expect(canonicalIPv6('FD00:0:0:0:0:0:0:0001')).toBe('fd00::1');
     expect(canonicalIPv6('1:0:0:2:0:0:0:3')).toBe('1:0:0:2::3');
     expect(canonicalIPv6('1:0:2:3:4:5:6:7')).toBe('1:0:2:3:4:5:6:7');

@@ -91,7 +91,11 @@ export class DnsServer {
           const framed = Buffer.allocUnsafe(2 + reply.buf.length);
           framed.writeUInt16BE(reply.buf.length, 0);
           reply.buf.copy(framed, 2);
-          conn.write(framed);
+          // A client that sends without reading is not read from until it catches up.
+          if (!conn.write(framed) && !conn.isPaused()) {
+            conn.pause();
+            conn.once('drain', () => conn.resume());
+          }
         });
       }
     });
