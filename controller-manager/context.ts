@@ -24,6 +24,8 @@ export interface ControllerConfig {
   /** tolerationSeconds given to pods by default for not-ready/unreachable taints. */
   defaultTolerationSeconds: number;
   workers: number;
+  /** --lb-ip-pool of the ServiceLB controller (a CIDR or a list; empty: node addresses). */
+  lbIPPool?: string;
 }
 
 export interface Controller {

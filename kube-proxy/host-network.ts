@@ -73,3 +73,14 @@ export async function clearUdpConntrack(entries: { ip: string; port: number; end
     await exec('conntrack', args).catch(() => undefined);
   }
 }
+
+/**
+ * The load-balancer addresses of --lb-ip-pool in use, as /32s on the service device: the
+ * node then owns them (and answers ARP for them on the cluster bridge), as MetalLB's layer 2
+ * mode announces them. Addresses of the pool no Service uses any more are removed.
+ */
+export async function syncLBAddresses(device: string, wanted: string[], pool: Set<string>): Promise<void> {
+  const have = new Set(((await ip(['-o', '-4', 'addr', 'show', 'dev', device])).match(/inet (\S+)\/32/g) ?? []).map((m) => m.slice(5, -3)));
+  for (const a of wanted) if (!have.has(a)) await ip(['addr', 'add', `${a}/32`, 'dev', device]);
+  for (const a of have) if (pool.has(a) && !wanted.includes(a)) await ip(['addr', 'del', `${a}/32`, 'dev', device]);
+}

@@ -8,7 +8,8 @@ import type { FlagSpec } from '../shared/flags.js';
 import { Informer } from '../shared/informer.js';
 import { rootLogger, type Logger } from '../shared/log.js';
 import { R } from '../shared/resources.js';
-import { clearUdpConntrack, ensureServiceRoute, ensureSysctls } from './host-network.js';
+import { poolAddresses } from '../shared/cidr.js';
+import { clearUdpConntrack, ensureServiceRoute, ensureSysctls, syncLBAddresses } from './host-network.js';
 import { chainsIn, ExecIptables, type Iptables } from './iptables.js';
 import { registry } from './metrics.js';
 import { Proxier } from './proxier.js';
@@ -27,6 +28,7 @@ export const flags: FlagSpec[] = [
   { name: 'masquerade-bit', help: 'The fwmark bit (0-31) marking packets to masquerade', default: 14 },
   { name: 'healthz-bind-address', help: 'ADDRESS:PORT of /healthz (0 as the port picks a free one)', default: '0.0.0.0:10256' },
   { name: 'metrics-bind-address', help: 'ADDRESS:PORT of /metrics', default: '127.0.0.1:10249' },
+  { name: 'lb-ip-pool', help: 'The controller-manager\'s --lb-ip-pool: LoadBalancer addresses from it are owned by this node (added to --service-device)', default: '' },
   { name: 'cleanup', help: 'Remove every iptables rule and chain kube-proxy wrote, then exit', default: false, type: 'boolean' },
   { name: 'v', help: 'Log level (error, warn, info, debug)', default: 'info' },
 ];
@@ -76,6 +78,18 @@ export async function main(f: Record<string, string | number | boolean>): Promis
   }, log);
   const metrics = await serve(String(f['metrics-bind-address']), (path) => (path === '/metrics' ? { code: 200, type: registry.contentType, body: () => registry.metrics() } : undefined), log);
 
+  const pool = new Set(poolAddresses(String(f['lb-ip-pool'])));
+  if (pool.size) {
+    let timer: NodeJS.Timeout | undefined;
+    const announce = () => {
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        const wanted = services.list().flatMap((s) => ((s.status?.loadBalancer?.ingress ?? []) as { ip?: string }[]).map((i) => i.ip)).filter((ip): ip is string => Boolean(ip) && pool.has(ip!));
+        syncLBAddresses(String(f['service-device']), [...new Set(wanted)], pool).catch((err: unknown) => log.warn({ err }, 'announcing the load-balancer addresses failed'));
+      }, 50);
+    };
+    services.addHandlers({ onAdd: announce, onUpdate: announce, onDelete: announce });
+  }
   await Promise.all([services.start(), endpoints.start()]);
   await proxier.start();
   log.info({ node: nodeName, services: services.list().length, healthz: addressOf(healthz), metrics: addressOf(metrics) }, 'proxy rules synced; watching services and endpoints');

@@ -48,6 +48,7 @@ export class Proxier {
   private running?: Promise<void>;
   private again = false;
   private stopped = false;
+  private started = false;
   private failures = 0;
   /** The Endpoints' last-change-trigger-time of each dirty service, for the programming latency. */
   private readonly triggers = new Map<string, number>();
@@ -73,6 +74,7 @@ export class Proxier {
 
   /** The first full sync (after the informers synced), then the periodic ones. */
   async start(): Promise<void> {
+    this.started = true;
     for (const s of this.o.services.list()) this.dirty.add(keyOf(s));
     await this.syncNow();
     const full = () => {
@@ -116,7 +118,8 @@ export class Proxier {
 
   /** Asks for a sync: at once when the last one is older than --min-sync-period, else as soon as it is. */
   request(): void {
-    if (this.stopped || this.timer) return;
+    // Nothing is written before start(): the informers' first lists are not complete before it.
+    if (!this.started || this.stopped || this.timer) return;
     if (this.running) {
       this.again = true;
       return;
@@ -166,10 +169,18 @@ export class Proxier {
     for (const s of sorted) for (const [c, lines] of s.natChains) desired.nat.set(c, lines.join('\n'));
 
     try {
+      const t = { computed: performance.now() - started, save: 0, restore: 0, jumps: 0 };
+      let mark = performance.now();
       const leftovers = this.firstSync ? await this.leftoverChains() : { nat: [], filter: [] };
-      const payload = restorePayload(this.applied, desired, full, leftovers);
-      if (payload.chains > 0) await this.o.iptables.restore(payload.text);
+      t.save = performance.now() - mark;
+      const payload = restorePayloads(this.applied, desired, full, leftovers);
+      mark = performance.now();
+      for (const text of payload.texts) await this.o.iptables.restore(text);
+      t.restore = performance.now() - mark;
+      mark = performance.now();
       if (full) for (const j of jumpsByChain()) await this.o.iptables.ensureJumps(j.table, j.chain, j.rules);
+      t.jumps = performance.now() - mark;
+      this.o.log.debug({ full, ms: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, Math.round(v)])), transactions: payload.texts.length }, 'sync phases');
       this.applied = desired;
       this.needFull = false;
       this.firstSync = false;
@@ -229,27 +240,65 @@ function countRules(m: Map<string, string>): number {
   return n;
 }
 
-/** The iptables-restore input turning `applied` into `desired` (every chain when full). */
-export function restorePayload(applied: Applied, desired: Applied, full: boolean, leftovers: { nat: string[]; filter: string[] }): { text: string; chains: number } {
-  const out: string[] = [];
+/**
+ * Rule lines per iptables-restore transaction of a large sync: iptables-nft's --noflush
+ * restore grows faster than linearly with its input (measured: 1,000 Services 0.76 s, 3,000
+ * 4.4 s, 10,000 55 s in one transaction), so a large sync writes the services' own chains in
+ * batches, then the top-level chains that reference them and the deletions in a last one.
+ */
+export const BATCH_LINES = 4000;
+
+/**
+ * The iptables-restore inputs turning `applied` into `desired` (every chain when full), in
+ * order. Each is atomic; between them the old top-level chains still point at complete
+ * chains (a service's chains are rewritten whole, new chains are created empty first).
+ */
+export function restorePayloads(applied: Applied, desired: Applied, full: boolean, leftovers: { nat: string[]; filter: string[] }, batchLines = BATCH_LINES): { texts: string[]; chains: number } {
+  const texts: string[] = [];
+  const last: string[] = [];
   let chains = 0;
   for (const table of ['filter', 'nat'] as const) {
     const want = desired[table];
     const had = applied[table];
     const top = new Set<string>(table === 'nat' ? NAT_TOP : FILTER_TOP);
-    const changed = [...want.keys()].filter((c) => full || had.get(c) !== want.get(c));
-    const stale = new Set([...had.keys(), ...leftovers[table]].filter((c) => !want.has(c) && !top.has(c)));
-    if (!changed.length && !stale.size) continue;
-    chains += changed.length + stale.size;
-    out.push(`*${table}`);
-    for (const c of changed) out.push(`:${c} - [0:0]`);
-    for (const c of stale) out.push(`:${c} - [0:0]`);
+    // Sorted by name, as iptables-save writes them: iptables-nft restores that order several
+    // times faster than chains in arbitrary order (measured: 4.4 s instead of 16 s at 3,000 Services).
+    let changed = [...want.keys()].filter((c) => full || had.get(c) !== want.get(c)).sort();
+    const stale = [...new Set([...had.keys(), ...leftovers[table]])].filter((c) => !want.has(c) && !top.has(c)).sort();
+    if (!changed.length && !stale.length) continue;
+    chains += changed.length + stale.length;
+    const lines = (c: string) => (want.get(c) ? want.get(c)!.split('\n').length : 0);
+    const own = changed.filter((c) => !top.has(c));
+    if (own.reduce((n, c) => n + lines(c), 0) > batchLines) {
+      const existing = new Set([...had.keys(), ...leftovers[table]]);
+      const fresh = changed.filter((c) => !existing.has(c));
+      if (fresh.length) texts.push([`*${table}`, ...fresh.map((c) => `:${c} - [0:0]`), 'COMMIT', ''].join('\n'));
+      let batch: string[] = [];
+      let size = 0;
+      const flush = () => {
+        if (!batch.length) return;
+        texts.push([`*${table}`, ...batch.map((c) => `:${c} - [0:0]`), ...batch.map((c) => want.get(c)!).filter(Boolean), 'COMMIT', ''].join('\n'));
+        batch = [];
+        size = 0;
+      };
+      for (const c of own) {
+        batch.push(c);
+        size += lines(c);
+        if (size >= batchLines) flush();
+      }
+      flush();
+      changed = changed.filter((c) => top.has(c));
+    }
+    last.push(`*${table}`);
+    for (const c of changed) last.push(`:${c} - [0:0]`);
+    for (const c of stale) last.push(`:${c} - [0:0]`);
     for (const c of changed) {
       const rules = want.get(c)!;
-      if (rules) out.push(rules);
+      if (rules) last.push(rules);
     }
-    for (const c of stale) out.push(`-X ${c}`);
-    out.push('COMMIT');
+    for (const c of stale) last.push(`-X ${c}`);
+    last.push('COMMIT');
   }
-  return { text: out.join('\n') + '\n', chains };
+  if (last.length) texts.push(last.join('\n') + '\n');
+  return { texts, chains };
 }

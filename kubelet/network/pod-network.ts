@@ -49,6 +49,7 @@ export class PodNetwork {
   readonly nodes: Informer<KubeObject>;
   private readonly docker: Docker;
   private ensured?: { cidr: string; name: string };
+  private ensuring?: Promise<void>;
   private routesTimer?: NodeJS.Timeout;
   private hostRulesDone = false;
 
@@ -91,10 +92,14 @@ export class PodNetwork {
       throw new RuntimeError('NetworkNotReady', `network is not ready: node ${this.o.nodeName} has no spec.podCIDR yet (the controller-manager's node IPAM assigns one; or start the kubelet with --pod-cidr)`);
     }
     if (this.ensured?.cidr === cidr) return this.ensured.name;
-    await this.ensureNetwork(cidr);
-    if (this.o.manageHost) await this.ensureHostRules(true);
-    this.ensured = { cidr, name: this.networkName };
-    return this.ensured.name;
+    // Pods sync in parallel: one creation of the network at a time, the others wait for it.
+    this.ensuring ??= (async () => {
+      await this.ensureNetwork(cidr);
+      if (this.o.manageHost) await this.ensureHostRules(true);
+      this.ensured = { cidr, name: this.networkName };
+    })().finally(() => (this.ensuring = undefined));
+    await this.ensuring;
+    return this.ready();
   }
 
   /**

@@ -12,7 +12,7 @@
 //     `iptables-restore` of the same rules.
 // Everything it starts and the namespaces go at the end; every wait is bounded.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,7 +67,10 @@ const procs: ChildProcess[] = [];
 function start(args: string[]): { proc: ChildProcess; out: () => string } {
   let out = '';
   const proc = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  proc.stdout!.on('data', (d) => (out = (out + d).slice(-20_000)));
+  proc.stdout!.on('data', (d) => {
+    out = (out + d).slice(-20_000);
+    if (process.env.KP_LOG) appendFileSync(process.env.KP_LOG, d);
+  });
   proc.stderr!.on('data', (d) => (out = (out + d).slice(-20_000)));
   procs.push(proc);
   return { proc, out: () => out };
@@ -129,9 +132,15 @@ function plainRestore(dump: string): number {
 }
 
 /** One connection to the probe Service's ClusterIP: the answering server's letter, or the error. */
+let nextPort = 20_000;
 function probe(ip: string): Promise<string> {
+  // A source port of its own per connection: a reused one can meet its old conntrack entry
+  // (TIME_WAIT, NATed to the previous endpoint), which costs a SYN retransmit (1 s) that
+  // would be the benchmark's own doing, not kube-proxy's.
+  const localPort = nextPort++;
+  if (nextPort > 60_000) nextPort = 20_000;
   return new Promise((resolve) => {
-    const req = http.get({ host: ip, port: 80, path: '/', agent: false, timeout: 1000 }, (res) => {
+    const req = http.get({ host: ip, port: 80, path: '/', agent: false, timeout: 1000, localPort }, (res) => {
       let b = '';
       res.on('data', (d) => (b += d));
       res.on('end', () => resolve(b));
@@ -165,7 +174,7 @@ async function inner(): Promise<void> {
     const probeSvc = await client.create(R.services, 'bench', { ...svcObj(0), metadata: { name: 'probe', namespace: 'bench' } });
     let probeEps = await client.create(R.endpoints, 'bench', epsObj('probe', [SERVER_A]));
     say(`created ${SERVICES} Services × 5 endpoints in ${f((performance.now() - t0) / 1000)} s`);
-    const proxyArgs = ['kube-proxy', '--server', `http://127.0.0.1:${API_PORT}`, '--hostname-override', 'bench', '--min-sync-period', '0', '--healthz-bind-address', '127.0.0.1:0', '--metrics-bind-address', METRICS, '--v', 'warn'];
+    const proxyArgs = ['kube-proxy', '--server', `http://127.0.0.1:${API_PORT}`, '--hostname-override', 'bench', '--min-sync-period', '0', '--healthz-bind-address', '127.0.0.1:0', '--metrics-bind-address', METRICS, '--v', process.env.KP_V ?? 'warn'];
     let proxy = start(proxyArgs);
     await waitFor('the first full sync', async () => (await metric('kubeproxy_sync_full_proxy_rules_duration_seconds')).count >= 1, 120);
     const full1k = (await metric('kubeproxy_sync_full_proxy_rules_duration_seconds')).sum * 1000;
@@ -188,7 +197,7 @@ async function inner(): Promise<void> {
       const want = i % 2 === 0 ? 'B' : 'A';
       const body = epsObj('probe', [want === 'A' ? SERVER_A : SERVER_B], String(probeEps.metadata.resourceVersion));
       const sent = performance.now();
-      probeEps = await client.update(R.endpoints, 'bench', 'probe', body);
+      probeEps = await client.update(R.endpoints, body);
       const acked = performance.now();
       let seen = '';
       while (performance.now() - acked < 10_000) {

@@ -71,6 +71,23 @@ spec:
   ports: [{name: http, port: 80, targetPort: http}]
 ---
 apiVersion: v1
+kind: Service
+metadata: {name: web-lb, namespace: ${NS}}
+spec:
+  type: LoadBalancer
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web-ext-lb, namespace: ${NS}}
+spec:
+  type: LoadBalancer
+  loadBalancerClass: example.com/external
+  selector: {app: web}
+  ports: [{name: http, port: 8081, targetPort: http}]
+---
+apiVersion: v1
 kind: Pod
 metadata: {name: client, namespace: ${NS}}
 spec:
@@ -81,7 +98,8 @@ spec:
     command: [sleep, '3600']
 `;
 
-const cluster = new NodeCluster({ name: 'net', nodeIP: NODE_IP, clientIP: CLIENT_IP });
+const LB_POOL = '10.250.253.0/29';
+const cluster = new NodeCluster({ name: 'net', nodeIP: NODE_IP, clientIP: CLIENT_IP, kubeProxyArgs: ['--lb-ip-pool', LB_POOL] });
 const k = () => cluster.kubectl;
 
 /** Runs a shell snippet in the client pod. */
@@ -231,6 +249,36 @@ describe('pod network, kube-proxy and cluster DNS on one node', () => {
     // 127.0.0.1:NodePort is the node's own: packets to 127.0.0.0/8 from elsewhere are dropped (route_localnet's mitigation).
     const firewall = await sh('iptables', ['-w', '5', '-S', 'SKIFF-FIREWALL']);
     expect(firewall).toMatch(/-A SKIFF-FIREWALL (?=.*! -s 127\.0\.0\.0\/8)(?=.*-d 127\.0\.0\.0\/8)(?=.*--ctstate RELATED,ESTABLISHED,DNAT).*-j DROP/);
+  });
+
+  it('gives a LoadBalancer Service the node\'s address as its ingress, served on the Service\'s port', async () => {
+    const ingress = await cluster.until('the web-lb ingress', async () => (await k().ok(['get', 'svc', 'web-lb', '-n', NS, '-o', 'jsonpath={.status.loadBalancer.ingress[*].ip}'])) || undefined);
+    expect(ingress).toBe(NODE_IP);
+    expect(await k().ok(['get', 'svc', 'web-lb', '-n', NS])).toMatch(new RegExp(`web-lb\\s+LoadBalancer\\s+\\S+\\s+${NODE_IP.replaceAll('.', '\\.')}\\s+80:3\\d{4}/TCP`));
+    const answer = await cluster.inClient(['busybox', 'wget', '-q', '-O-', `http://${NODE_IP}/`]);
+    expect(answer.trim()).toMatch(/^web-/);
+  });
+
+  it('owns a load-balancer address of --lb-ip-pool set by another controller: announced on the node and served', async () => {
+    const lbIP = '10.250.253.3';
+    await k().ok(['patch', 'svc', 'web-ext-lb', '-n', NS, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { loadBalancer: { ingress: [{ ip: lbIP, ipMode: 'VIP' }] } } })]);
+    await cluster.until('the pool address on skiff-svc0', async () => (await sh('ip', ['-o', '-4', 'addr', 'show', 'dev', 'skiff-svc0'])).includes(`${lbIP}/32`));
+    const r = await cluster.until('the pool address answering', async () => get(`http://${lbIP}:8081/`).catch(() => undefined));
+    expect(r.body).toMatch(/^web-/);
+    await k().ok(['patch', 'svc', 'web-ext-lb', '-n', NS, '--subresource=status', '--type=merge', '-p', '{"status":{"loadBalancer":{}}}']);
+    await cluster.until('the pool address withdrawn', async () => !(await sh('ip', ['-o', '-4', 'addr', 'show', 'dev', 'skiff-svc0'])).includes(lbIP));
+  });
+
+  it('serves kube-proxy\'s /healthz and /metrics', async () => {
+    const line = cluster.proxy.output().split('\n').find((l) => l.includes('proxy rules synced'))!;
+    const { healthz, metrics } = JSON.parse(line) as { healthz: string; metrics: string };
+    const h = await get(`http://${healthz}/healthz`);
+    expect(h.status).toBe(200);
+    expect(JSON.parse(h.body)).toMatchObject({ nodeName: cluster.node, nodeHealthy: true });
+    const m = await get(`http://${metrics}/metrics`);
+    expect(m.body).toMatch(/kubeproxy_sync_proxy_rules_duration_seconds_count [1-9]/);
+    expect(m.body).toMatch(/kubeproxy_sync_proxy_rules_iptables_total\{table="nat"\} [1-9]/);
+    expect(m.body).toMatch(/kubeproxy_sync_proxy_rules_last_timestamp_seconds \d/);
   });
 
   it('sends nothing for an unassigned ClusterIP anywhere: routed to the local service device and refused at once', async () => {
