@@ -5,7 +5,9 @@ import { FlagError, helpText, parseFlags, type FlagSpec } from './flags.js';
 interface Command {
   summary: string;
   flags: FlagSpec[];
-  main(flags: Record<string, string | number | boolean>): Promise<void>;
+  /** Names the leading arguments that are not flags (`skiff logs COMPONENT`). */
+  positional?: string;
+  main(flags: Record<string, string | number | boolean>, args?: string[]): Promise<void>;
 }
 
 const commands: Record<string, () => Promise<Command>> = {
@@ -15,6 +17,10 @@ const commands: Record<string, () => Promise<Command>> = {
   kubelet: () => import('../kubelet/main.js'),
   'kube-proxy': () => import('../kube-proxy/main.js'),
   dns: () => import('../kube-proxy/dns/main.js'),
+  up: () => import('../deploy/cluster/up.js'),
+  down: () => import('../deploy/cluster/down.js'),
+  status: () => import('../deploy/cluster/status.js'),
+  logs: () => import('../deploy/cluster/logs.js'),
 };
 
 function usage(): string {
@@ -22,6 +28,11 @@ function usage(): string {
     'Usage: skiff <command> [flags]',
     '',
     'Commands:',
+    '  up                  Bring up a one-node cluster on this machine (installs what is missing)',
+    '  status              Show the cluster\'s components and nodes',
+    '  logs COMPONENT      Print a component\'s log',
+    '  down                Stop the cluster and remove what it put on the host (--purge: its data too)',
+    '',
     '  apiserver           Serve the Kubernetes API backed by LevelDB',
     '  controller-manager  Run the reconcile loops (namespace lifecycle, …)',
     '  scheduler           Bind pending pods to nodes',
@@ -46,6 +57,8 @@ async function run(argv: string[]): Promise<void> {
   }
   const cmd = await load();
   let flags: ReturnType<typeof parseFlags>;
+  const args: string[] = [];
+  if (cmd.positional) while (rest.length && !rest[0]!.startsWith('-')) args.push(rest.shift()!);
   try {
     flags = parseFlags(name, cmd.flags, rest);
   } catch (err) {
@@ -59,7 +72,7 @@ async function run(argv: string[]): Promise<void> {
     console.log(helpText(name, cmd.summary, cmd.flags));
     return;
   }
-  await cmd.main(flags);
+  await cmd.main(flags, args);
 }
 
 run(process.argv.slice(2)).catch((err: unknown) => {

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { NODE_LABEL } from '../../kubelet/container-spec.js';
-import { CLI, startApiserver, startComponent, startControllerManager, type ApiserverProcess, type ComponentProcess } from './apiserver.js';
+import { cleanupNodeNetwork } from '../../deploy/cluster/host.js';
+import { startApiserver, startComponent, startControllerManager, type ApiserverProcess, type ComponentProcess } from './apiserver.js';
 import { Kubectl } from './kubectl.js';
 
 const exec = promisify(execFile);
@@ -143,21 +144,4 @@ export class NodeCluster {
   }
 }
 
-/**
- * What kube-proxy and the kubelet's pod network leave on a node by design (rules, routes,
- * the pod bridge, the service device), removed as `skiff down` does.
- */
-export async function cleanupNodeNetwork(): Promise<void> {
-  await sh(process.execPath, [CLI, 'kube-proxy', '--cleanup', '--v', 'warn']).catch(() => undefined);
-  for (const [table, chain, target] of [['filter', 'FORWARD', 'SKIFFNET-FORWARD'], ['nat', 'POSTROUTING', 'SKIFFNET-POSTROUTING']] as const) {
-    await sh('iptables', ['-w', '5', '-t', table, '-D', chain, '-m', 'comment', '--comment', 'skiff pod network', '-j', target]).catch(() => undefined);
-    await sh('iptables', ['-w', '5', '-t', table, '-F', target]).catch(() => undefined);
-    await sh('iptables', ['-w', '5', '-t', table, '-X', target]).catch(() => undefined);
-  }
-  const docker = new Docker();
-  for (const n of await docker.listNetworks({ filters: { label: ['skiff.pod-network'] } })) {
-    await docker.getNetwork(n.Id).remove().catch(() => undefined);
-  }
-  await sh('ip', ['route', 'flush', 'proto', '77']).catch(() => undefined);
-  await sh('ip', ['link', 'del', 'skiff-svc0']).catch(() => undefined);
-}
+export { cleanupNodeNetwork } from '../../deploy/cluster/host.js';
