@@ -2,7 +2,9 @@
 import { mkdirSync } from 'node:fs';
 import { rootLogger } from '../shared/log.js';
 import type { FlagSpec } from '../shared/flags.js';
+import { ADMISSION_FLAGS, admissionOptionsFromFlags, type AdmissionOptions } from './admission/plugins.js';
 import { parseCidr, parsePortRange } from './registry/allocator.js';
+import { DEFAULT_ISSUER, serviceAccountTokenConfig, type ServiceAccountTokenConfig } from './registry/token-request.js';
 import { startApiserver } from './server.js';
 
 export const summary = 'Serves the Kubernetes API (REST + watch) backed by LevelDB.';
@@ -16,16 +18,37 @@ export const flags: FlagSpec[] = [
   { name: 'watch-cache-size', help: 'Events kept for watch resumption', default: 20000 },
   { name: 'bookmark-interval', help: 'Milliseconds between watch bookmarks when a client allows them', default: 1000 },
   { name: 'max-request-bytes', help: 'Largest request body accepted', default: 3 * 1024 * 1024 },
+  { name: 'service-account-signing-key-file', help: 'PEM private key (RSA or ECDSA) signing ServiceAccount tokens; empty: <data-dir>/sa.key, generated on first start', default: '' },
+  { name: 'service-account-key-file', help: 'PEM files (comma-separated) of keys verifying ServiceAccount tokens; empty: the signing key', default: '' },
+  { name: 'service-account-issuer', help: 'Issuer of ServiceAccount tokens; comma-separated: the first issues, all are accepted', default: DEFAULT_ISSUER },
+  { name: 'api-audiences', help: 'Audiences of the API (comma-separated); empty: the issuer', default: '' },
+  { name: 'service-account-max-token-expiration', help: 'Longest token the TokenRequest API issues, in seconds (0: no limit)', default: 0 },
+  { name: 'service-account-extend-token-expiration', help: 'Let the kubelet\'s pod-bound tokens outlive their hour, only warning after it', default: true, type: 'boolean' },
+  ...ADMISSION_FLAGS,
   { name: 'v', help: 'Log level (error, warn, info, debug)', default: 'info' },
 ];
 
 export async function main(f: Record<string, string | number | boolean>): Promise<void> {
   const log = rootLogger('apiserver', String(f.v));
   const dataDir = String(f['data-dir']);
+  let serviceAccountTokens: ServiceAccountTokenConfig;
+  let admission: AdmissionOptions;
   try {
+    admission = admissionOptionsFromFlags(f);
     parseCidr(String(f['service-cluster-ip-range']));
     parsePortRange(String(f['service-node-port-range']));
     mkdirSync(dataDir, { recursive: true });
+    serviceAccountTokens = serviceAccountTokenConfig(
+      {
+        signingKeyFile: String(f['service-account-signing-key-file']),
+        keyFiles: list(f['service-account-key-file']),
+        issuers: list(f['service-account-issuer']),
+        apiAudiences: list(f['api-audiences']),
+        maxTokenExpirationSeconds: Number(f['service-account-max-token-expiration']),
+        extendTokenExpiration: Boolean(f['service-account-extend-token-expiration']),
+      },
+      dataDir,
+    );
   } catch (err) {
     log.fatal({ err }, `invalid configuration: ${(err as Error).message}`);
     process.exit(2);
@@ -39,6 +62,8 @@ export async function main(f: Record<string, string | number | boolean>): Promis
     watchCacheSize: Number(f['watch-cache-size']),
     bookmarkIntervalMs: Number(f['bookmark-interval']),
     maxRequestBodyBytes: Number(f['max-request-bytes']),
+    serviceAccountTokens,
+    admission,
     log,
   });
   const stop = async (signal: string) => {
@@ -49,3 +74,5 @@ export async function main(f: Record<string, string | number | boolean>): Promis
   process.once('SIGTERM', () => void stop('SIGTERM'));
   process.once('SIGINT', () => void stop('SIGINT'));
 }
+
+const list = (v: string | number | boolean | undefined): string[] => String(v ?? '').split(',').map((s) => s.trim()).filter(Boolean);

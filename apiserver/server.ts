@@ -4,15 +4,18 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { ApiError, errors } from '../shared/errors.js';
+import type { AdmissionOptions } from './admission/plugins.js';
 import { bootstrap } from './bootstrap.js';
 import { apiGroupInfo, apiGroupList, apiResourceList, apiVersions, openapiDocument, openapiRoot, versionInfo } from './handlers/discovery.js';
 import { registerPodProxy } from './handlers/proxy.js';
+import { registerTokenRequest } from './handlers/token-request.js';
 import { handleResource, splitApiPath, type ResourceDeps } from './handlers/resource.js';
 import { serveWebSocketWatch } from './handlers/watch.js';
 import { registry as metrics, requestDuration, requestsTotal, storageObjects } from './metrics.js';
 import { ClusterIPAllocator, NodePortAllocator } from './registry/allocator.js';
 import { ServiceAllocations } from './registry/services.js';
 import { Registry } from './registry/store.js';
+import { serviceAccountTokenConfig, type ServiceAccountTokenConfig } from './registry/token-request.js';
 import { parseResourcePath, type Query } from './request.js';
 import { LevelStorage } from './storage/level.js';
 
@@ -26,6 +29,10 @@ export interface ApiserverOptions {
   bookmarkIntervalMs: number;
   /** Largest request body accepted, as kube-apiserver's 3 MiB limit. */
   maxRequestBodyBytes: number;
+  /** Keys, issuer and audiences of ServiceAccount tokens; defaults (a key in dataDir) when absent. */
+  serviceAccountTokens?: ServiceAccountTokenConfig;
+  /** Enabled admission plugins and their settings; kube-apiserver's defaults when absent. */
+  admission?: AdmissionOptions;
   log: Logger;
 }
 
@@ -40,8 +47,10 @@ export async function startApiserver(opts: ApiserverOptions): Promise<Apiserver>
   const storage = await LevelStorage.open({ dir: opts.dataDir, watchCacheSize: opts.watchCacheSize, log });
   const allocations = new ServiceAllocations(new ClusterIPAllocator(opts.serviceClusterIPRange), new NodePortAllocator(opts.serviceNodePortRange));
   allocations.restore(storage.list('/registry/core/services/').map((s) => s.obj));
-  const registry = new Registry(storage, allocations, log);
+  const registry = new Registry(storage, allocations, log, undefined, opts.admission);
+  log.info({ plugins: registry.admission.names }, 'admission plugins enabled');
   const deps: ResourceDeps = { registry, bookmarkIntervalMs: opts.bookmarkIntervalMs };
+  const serviceAccountTokens = opts.serviceAccountTokens ?? serviceAccountTokenConfig({}, opts.dataDir);
 
   const app = Fastify({
     bodyLimit: opts.maxRequestBodyBytes,
@@ -152,6 +161,7 @@ export async function startApiserver(opts: ApiserverOptions): Promise<Apiserver>
   // pods/log, exec, attach, portforward: proxied to the pod's kubelet (more specific routes
   // than the generic ones below, so they win).
   registerPodProxy(app, registry);
+  registerTokenRequest(app, registry, serviceAccountTokens);
   resourceRoute('/api/v1/*');
   resourceRoute('/apis/:group/:version/*');
 

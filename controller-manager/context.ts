@@ -26,6 +26,8 @@ export interface ControllerConfig {
   workers: number;
   /** --lb-ip-pool of the ServiceLB controller (a CIDR or a list; empty: node addresses). */
   lbIPPool?: string;
+  /** --root-ca-file's PEM bundle, published as kube-root-ca.crt ('' without one). */
+  rootCA?: string;
 }
 
 export interface Controller {

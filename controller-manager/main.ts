@@ -11,6 +11,11 @@ import type { Controller, ControllerContext, ControllerFactory } from './context
 import { daemonSetController } from './daemonset/controller.js';
 import { deploymentController } from './deployment/controller.js';
 import { endpointsController } from './endpoints/controller.js';
+import { resourceQuotaController } from './resourcequota/controller.js';
+import { readRootCA, rootCACertPublisher } from './rootcacertpublisher/controller.js';
+import { serviceAccountsController } from './serviceaccount/controller.js';
+import { serviceLBController } from './servicelb/controller.js';
+import { poolAddresses } from './servicelb/reconcile.js';
 import { garbageCollector } from './garbagecollector/controller.js';
 import { jobController } from './job/controller.js';
 import { namespaceController } from './namespace/controller.js';
@@ -32,6 +37,10 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
   statefulset: statefulSetController,
   job: jobController,
   endpoints: endpointsController,
+  servicelb: serviceLBController,
+  serviceaccount: serviceAccountsController,
+  resourcequota: (ctx) => resourceQuotaController(ctx),
+  'root-ca-cert-publisher': (ctx) => rootCACertPublisher(ctx, ctx.config.rootCA ?? ''),
   nodeipam: nodeIpamController,
   nodelifecycle: nodeLifecycleController,
   'persistentvolume-binder': persistentVolumeBinder,
@@ -49,6 +58,8 @@ export const flags: FlagSpec[] = [
   { name: 'node-cidr-mask-size', help: 'Prefix length of each node podCIDR', default: 24 },
   { name: 'node-monitor-grace-period', help: 'Seconds without a Lease renewal before a node is Unknown', default: 50 },
   { name: 'default-toleration-seconds', help: 'tolerationSeconds for the default not-ready/unreachable tolerations', default: 300 },
+  { name: 'lb-ip-pool', help: 'Addresses (a CIDR or a comma list) the ServiceLB controller gives LoadBalancer Services; empty: the Ready nodes\' InternalIPs, as k3s\' ServiceLB', default: '' },
+  { name: 'root-ca-file', help: 'PEM CA bundle published to every namespace as the kube-root-ca.crt ConfigMap (empty: ca.crt is published empty while the apiserver serves plain HTTP)', default: '' },
   { name: 'concurrent-syncs', help: 'Workers per controller', default: 5 },
   { name: 'v', help: 'Log level (error, warn, info, debug)', default: 'info' },
 ];
@@ -61,6 +72,14 @@ export async function main(f: Record<string, string | number | boolean>): Promis
   const unknown = names.filter((n) => !CONTROLLERS[n]);
   if (unknown.length) {
     log.fatal(`unknown controllers: ${unknown.join(', ')} (available: ${Object.keys(CONTROLLERS).join(', ')})`);
+    process.exit(2);
+  }
+  let rootCA = '';
+  try {
+    poolAddresses(String(f['lb-ip-pool']));
+    rootCA = readRootCA(String(f['root-ca-file']));
+  } catch (err) {
+    console.error(`skiff controller-manager: ${(err as Error).message}`);
     process.exit(2);
   }
   const informers = new InformerFactory(client, log);
@@ -76,6 +95,8 @@ export async function main(f: Record<string, string | number | boolean>): Promis
       nodeMonitorGracePeriodSeconds: Number(f['node-monitor-grace-period']),
       defaultTolerationSeconds: Number(f['default-toleration-seconds']),
       workers: Number(f['concurrent-syncs']),
+      lbIPPool: String(f['lb-ip-pool']),
+      rootCA,
     },
   };
   let controllers: Controller[] = [];

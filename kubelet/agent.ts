@@ -16,6 +16,7 @@ import { runWorker, WorkQueue } from '../shared/workqueue.js';
 import { removeOrphans } from './adopt.js';
 import { resolveEnv } from './env.js';
 import { prepareVolumes, removePodVolumes } from './volumes/index.js';
+import { tokenManagerFor } from './volumes/token-manager.js';
 import { Backoff } from './backoff.js';
 import { NODE_LABEL } from './container-spec.js';
 import { podHostsFile, podResolvConf, type DnsSettings } from './network/dns.js';
@@ -256,7 +257,7 @@ function defaultPlugins(o: KubeletOptions, probes: ProbeManager): WorkerPlugins 
     probes,
     volumes: {
       prepare: (pod) => prepareVolumes(pod, { client: o.client, rootDir: o.rootDir, log: o.log }),
-      remove: (uid) => removePodVolumes(uid, o.rootDir),
+      remove: (uid) => removePodVolumes(uid, o.rootDir, tokenManagerFor(o.client)),
     },
     env: { resolve: (pod, c, podIP) => resolveEnv(pod, c, { client: o.client, nodeName: o.nodeName, hostIP: o.nodeIP, podIP }) },
     ...(o.network

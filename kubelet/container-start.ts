@@ -53,6 +53,15 @@ export class ContainerStarter {
   /** Called once per pod sync: volumes are prepared (at most) once per sync. */
   async beginSync(pod: KubeObject): Promise<void> {
     this.volumes.delete(pod.metadata.uid!);
+    // As the kubelet's SyncPod (WaitForAttachAndMount on every sync): API-backed volumes are set
+    // up again, so changed data is rewritten and a projected token refreshed when due.
+    try {
+      await this.podVolumes(pod);
+    } catch (err) {
+      if (!isVolumeError(err)) throw err;
+      this.d.recorder.event(pod, 'Warning', 'FailedMount', err.message);
+      this.d.requeueAfter(`${pod.metadata.namespace}/${pod.metadata.name}`, MOUNT_RETRY_MS);
+    }
   }
 
   /** Forgets a pod's prepared volumes (the pod is gone). */
@@ -90,9 +99,8 @@ export class ContainerStarter {
       vols = await this.podVolumes(pod);
     } catch (err) {
       if (!isVolumeError(err)) throw err;
+      // beginSync has told it (FailedMount) and asked for the retry.
       waiting.set(c.name, { reason: 'ContainerCreating' });
-      d.recorder.event(pod, 'Warning', 'FailedMount', err.message);
-      d.requeueAfter(key, MOUNT_RETRY_MS);
       return;
     }
     if (!(await this.checkImage(pod, c, waiting))) return;

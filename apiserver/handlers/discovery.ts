@@ -12,6 +12,7 @@ const SUBRESOURCE_VERBS: Record<string, string[]> = {
   exec: ['create', 'get'],
   attach: ['create', 'get'],
   portforward: ['create', 'get'],
+  token: ['create'],
 };
 
 /** Kinds of the subresources whose kind is not the resource's own, as Kubernetes lists them. */
@@ -61,6 +62,7 @@ export function apiResourceList(group: string, version: string): object | undefi
     for (const sub of r.subresources) {
       const entry: Record<string, unknown> = { name: `${r.plural}/${sub}`, singularName: '', namespaced: r.namespaced, kind: r.kind, verbs: SUBRESOURCE_VERBS[sub] };
       if (sub === 'scale') Object.assign(entry, { group: 'autoscaling', version: 'v1', kind: 'Scale' });
+      if (sub === 'token') Object.assign(entry, { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' });
       if (SUBRESOURCE_KINDS[sub]) entry.kind = SUBRESOURCE_KINDS[sub];
       resources.push(entry);
     }

@@ -144,29 +144,6 @@ const SYSTEM_PRIORITIES: Record<string, number> = {
   'system-cluster-critical': 2000000000,
 };
 
-/** tolerationSeconds of the not-ready/unreachable tolerations every pod gets (kube-apiserver's --default-*-toleration-seconds). */
-export const DEFAULT_TOLERATION_SECONDS = 300;
-
-const TAINT_NODE_NOT_READY = 'node.kubernetes.io/not-ready';
-const TAINT_NODE_UNREACHABLE = 'node.kubernetes.io/unreachable';
-
-/**
- * The DefaultTolerationSeconds admission plugin: a pod that does not already tolerate the
- * not-ready or unreachable NoExecute taint (a toleration with that key or no key, and
- * effect NoExecute or none) gets one for it, operator Exists, for DEFAULT_TOLERATION_SECONDS.
- */
-export function addDefaultTolerations(spec: Obj): void {
-  if (spec.tolerations !== undefined && spec.tolerations !== null && !Array.isArray(spec.tolerations)) return;
-  const tolerations: unknown[] = spec.tolerations ?? [];
-  const tolerates = (key: string) =>
-    tolerations.some((t) => isObj(t) && (t.key === key || t.key === undefined || t.key === null || t.key === '') && (t.effect === 'NoExecute' || t.effect === undefined || t.effect === null || t.effect === ''));
-  const added: Obj[] = [];
-  for (const key of [TAINT_NODE_NOT_READY, TAINT_NODE_UNREACHABLE]) {
-    if (!tolerates(key)) added.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: DEFAULT_TOLERATION_SECONDS });
-  }
-  if (added.length) spec.tolerations = [...tolerations, ...added];
-}
-
 /** SetDefaults_Pod, SetDefaults_PodSpec, and the status and priority a new pod starts with. */
 export function applyPodDefaults(pod: Obj): void {
   const spec = child(pod, 'spec');
@@ -185,7 +162,6 @@ export function applyPodDefaults(pod: Obj): void {
   if (className === undefined || className === null || className === '') setDefault(spec, 'priority', 0);
   else if (typeof className === 'string' && className in SYSTEM_PRIORITIES) setDefault(spec, 'priority', SYSTEM_PRIORITIES[className]);
   setDefault(spec, 'preemptionPolicy', 'PreemptLowerPriority');
-  addDefaultTolerations(spec);
   const status = child(pod, 'status');
   if (!status) return;
   if (status.phase === undefined || status.phase === null || status.phase === '') {

@@ -42,6 +42,8 @@ describe('registry store', () => {
     dir = mkdtempSync(join(tmpdir(), 'skiff-store-'));
     await open();
     await reg.create(namespaces, undefined, { metadata: { name: 'ns' } }, opts());
+    // What the serviceaccount controller makes in every namespace; ServiceAccount admission needs it for pods.
+    await reg.create(R('serviceaccounts'), 'ns', { metadata: { name: 'default' } }, opts());
   });
   afterEach(async () => {
     await storage.close();

@@ -2,18 +2,27 @@
 // update, patch and delete for every resource in the table, with defaults, validation,
 // optimistic concurrency, the status/spec split, generation, graceful deletion and
 // finalizers. All decisions about one key run inside one storage transaction.
+//
+// Admission runs as in kube-apiserver: defaults, then the mutating plugins, then
+// validation, then the validating plugins. The validating pass runs inside the write's
+// transaction, against the latest state, and may ask for writes of its own (a quota
+// charge) that are made in the same turn, right after the object's write is accepted.
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import { cause, errors, type StatusCause } from '../../shared/errors.js';
 import { matchesFields, matchesLabels, type FieldRequirement, type LabelSelector } from '../../shared/selectors.js';
 import type { KubeObject } from '../../shared/types.js';
+import type { AdmissionChain } from '../admission/chain.js';
+import { StorageAdmissionContext } from '../admission/context.js';
+import type { AdmissionEffect, Attributes, Operation, UserInfo } from '../admission/interface.js';
+import { newAdmissionChain, type AdmissionOptions } from '../admission/plugins.js';
 import { applyPatch, type PatchType } from '../patch/apply-patch.js';
 import type { Storage, StorageEvent, StoredObject, TxnResult, WatchHandle } from '../storage/interface.js';
-import { applyDefaults } from './defaults.js';
+import { applyDefaults, computePodQOS } from './defaults.js';
 import { fieldsOf } from './fields.js';
 import { recordManager, serverSideApply } from './managed-fields.js';
-import { apiVersionOf, lookupResource, storageKey, storagePrefix, type ResourceInfo } from './resources.js';
+import { apiVersionOf, storageKey, storagePrefix, type ResourceInfo } from './resources.js';
 import { checkSchema, pruneUnknown } from './schema.js';
 import type { ServiceAllocations } from './services.js';
 import { validateObject } from './validation.js';
@@ -30,6 +39,8 @@ export interface WriteOptions {
   force?: boolean;
   /** Filled with Warning headers to send back. */
   warnings: string[];
+  /** Who asks, once authentication says; admission plugins see it. */
+  userInfo?: UserInfo;
 }
 
 export interface DeleteOptions {
@@ -52,17 +63,25 @@ export interface WriteResult {
   created: boolean;
 }
 
-const NAMESPACES = lookupResource('', 'v1', 'namespaces')!;
 const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const MAX_GENERATE_ATTEMPTS = 8;
 
 export class Registry {
+  readonly admission: AdmissionChain;
+  /** Writes the validating plugins asked for during the transaction being decided. */
+  private effects: AdmissionEffect[] | undefined;
+
   constructor(
     private readonly storage: Storage,
     private readonly services: ServiceAllocations,
     private readonly log: Logger,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+    admission: AdmissionOptions = {},
+  ) {
+    const writeStatus = (r: ResourceInfo, ns: string, name: string, change: (copy: KubeObject) => KubeObject) =>
+      this.mutate(r, ns, name, change, { dryRun: false, fieldValidation: 'Ignore', warnings: [] }, { sub: 'status' });
+    this.admission = newAdmissionChain(new StorageAdmissionContext(storage, writeStatus), admission);
+  }
 
   get revision(): number {
     return this.storage.revision;
@@ -111,8 +130,9 @@ export class Registry {
   async create(r: ResourceInfo, ns: string | undefined, body: unknown, opts: WriteOptions): Promise<WriteResult> {
     const obj = this.decode(r, ns, body, opts);
     const generated = (obj.metadata.name === undefined || obj.metadata.name === '') && !!obj.metadata.generateName;
-    if (generated) obj.metadata.name = obj.metadata.generateName + randomSuffix();
-    this.prepareCreate(r, obj, opts, 'Update');
+    this.initCreate(r, obj);
+    await this.admission.prepare(this.attributes('CREATE', r, ns, obj, undefined, opts));
+    this.admitCreate(r, ns, obj, opts, 'Update');
     // A generated name that is taken is drawn again, as kube-apiserver does since 1.32
     // (RetryGenerateName): with 5 random characters, collisions are real at thousands of pods.
     for (let attempt = 1; ; attempt++) {
@@ -144,6 +164,12 @@ export class Registry {
   async patch(r: ResourceInfo, ns: string | undefined, name: string, type: PatchType, patchBody: unknown, opts: WriteOptions, sub?: string): Promise<WriteResult> {
     const key = storageKey(r, ns, name);
     let created = false;
+    if (type === 'apply' && !sub && !this.storage.peek(key)) {
+      // An apply that creates: admission may need to wait before the transaction, as a create does.
+      const applied = this.decode(r, ns, patchBody, opts, name);
+      this.initCreate(r, applied);
+      await this.admission.prepare(this.attributes('CREATE', r, ns, applied, undefined, opts));
+    }
     const result = await this.commit(
       key,
       (cur) => {
@@ -153,7 +179,8 @@ export class Registry {
           if (!cur) {
             if (sub) throw errors.notFound(r.plural, r.group, name);
             created = true;
-            this.prepareCreate(r, applied, opts, 'Apply');
+            this.initCreate(r, applied);
+            this.admitCreate(r, ns, applied, opts, 'Apply');
             return this.decideCreate(r, ns, name, cur, applied, opts);
           }
           const merged = serverSideApply(cur.obj, applied, opts.fieldManager, apiVersionOf(r), opts.force ?? false, this.now());
@@ -183,6 +210,7 @@ export class Registry {
         if (pre?.resourceVersion && pre.resourceVersion !== String(cur.rev)) {
           throw errors.conflict(r.plural, r.group, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.rev}`);
         }
+        this.validateAdmission(this.attributes('DELETE', r, ns, undefined, cur.obj, opts));
         const decision = this.decideDelete(r, cur, options);
         if ('delete' in decision && r.plural === 'services') this.services.apply(cur.obj, undefined, opts.dryRun);
         return decision;
@@ -236,17 +264,63 @@ export class Registry {
     return out;
   }
 
-  /** Runs a decision in a transaction, or, for dryRun, against the latest state without writing. */
+  /**
+   * Runs a decision in a transaction, or, for dryRun, against the latest state without
+   * writing. The writes admission asked for while deciding are made in the same turn,
+   * once the object's own write is accepted, so nothing can come between check and charge.
+   */
   private async commit(key: string, decide: (cur: StoredObject | undefined) => TxnResult, opts: WriteOptions, creating: boolean): Promise<WriteResult> {
+    const effects: AdmissionEffect[] = [];
+    const decideAdmitted = (cur: StoredObject | undefined): TxnResult => {
+      const outer = this.effects;
+      effects.length = 0;
+      this.effects = effects;
+      try {
+        return decide(cur);
+      } finally {
+        this.effects = outer;
+      }
+    };
     if (opts.dryRun) {
       const cur = this.storage.peek(key);
-      const d = decide(cur);
+      const d = decideAdmitted(cur);
       const obj = 'put' in d ? d.put : cur!.obj;
       return { obj, raw: JSON.stringify(obj), created: creating };
     }
-    const stored = await this.storage.txn(key, decide);
+    const write = this.storage.txn(key, decideAdmitted);
+    const charged = effects.map((apply) =>
+      apply().catch((err: unknown) => {
+        // The object is written; the resourcequota controller recounts what was not charged.
+        this.log.error({ err, key }, 'admission write after an accepted write failed');
+      }),
+    );
+    const stored = await write;
+    await Promise.all(charged);
     if (!stored) throw errors.internal(`no state after write of ${key}`);
     return { obj: stored.obj, raw: stored.raw, created: creating };
+  }
+
+  /** The admission attributes of a write. */
+  private attributes(operation: Operation, r: ResourceInfo, ns: string | undefined, obj: KubeObject | undefined, old: KubeObject | undefined, opts: WriteOptions, sub?: string): Attributes {
+    return {
+      operation,
+      resource: r,
+      subresource: sub ?? '',
+      namespace: r.namespaced ? (ns ?? '') : '',
+      name: String((obj ?? old)?.metadata.name ?? ''),
+      object: obj,
+      oldObject: old,
+      userInfo: opts.userInfo,
+      dryRun: opts.dryRun,
+      warnings: opts.warnings,
+    };
+  }
+
+  /** Validating admission, inside a transaction: the writes it asks for join the transaction's. */
+  private validateAdmission(a: Attributes): void {
+    const effects = this.admission.validate(a);
+    if (effects.length && !this.effects) throw errors.internal('admission asked for a write outside a transaction');
+    this.effects?.push(...effects);
   }
 
   /** Turns a request body into an object of this resource, or throws a 400 naming what is wrong. */
@@ -293,7 +367,8 @@ export class Registry {
     return obj;
   }
 
-  private prepareCreate(r: ResourceInfo, obj: KubeObject, opts: WriteOptions, operation: 'Apply' | 'Update'): void {
+  /** What a create starts from: server-set metadata, no status where status is a subresource, defaults. */
+  private initCreate(r: ResourceInfo, obj: KubeObject): void {
     const meta = obj.metadata;
     meta.uid = randomUUID();
     meta.creationTimestamp = timestamp(this.now());
@@ -305,27 +380,30 @@ export class Registry {
     else delete meta.generation;
     if (r.subresources.includes('status') && !r.keepStatusOnCreate) delete obj.status;
     applyDefaults(r.plural, obj);
+  }
+
+  /**
+   * Mutating admission, then what the strategy does after it (the name drawn from
+   * generateName, a pod's QoS class from its final resources), then validation.
+   */
+  private admitCreate(r: ResourceInfo, ns: string | undefined, obj: KubeObject, opts: WriteOptions, operation: 'Apply' | 'Update'): void {
+    const meta = obj.metadata;
+    this.admission.admit(this.attributes('CREATE', r, ns, obj, undefined, opts));
+    if ((meta.name === undefined || meta.name === '') && meta.generateName) meta.name = meta.generateName + randomSuffix();
+    if (r.plural === 'pods' && !r.group && obj.spec && obj.status && typeof obj.status === 'object') obj.status.qosClass = computePodQOS(obj.spec);
     const causes = validateObject(r.plural, obj);
     if (causes.length) throw errors.invalid(r.kind, r.group, String(meta.name ?? ''), causes);
     if (opts.fieldManager) recordManager(obj, undefined, opts.fieldManager, operation, apiVersionOf(r), this.now());
   }
 
   private decideCreate(r: ResourceInfo, ns: string | undefined, name: string, cur: StoredObject | undefined, obj: KubeObject, opts: WriteOptions): TxnResult {
+    this.validateAdmission(this.attributes('CREATE', r, ns, obj, undefined, opts));
     if (cur) throw errors.alreadyExists(r.plural, r.group, name);
-    if (r.namespaced) this.checkNamespace(r, ns!, name);
     if (r.plural === 'services') {
       const causes = this.services.apply(undefined, obj, opts.dryRun);
       if (causes.length) throw errors.invalid(r.kind, r.group, name, causes);
     }
     return { put: obj };
-  }
-
-  private checkNamespace(r: ResourceInfo, ns: string, name: string): void {
-    const nsObj = this.storage.peek(storageKey(NAMESPACES, undefined, ns));
-    if (!nsObj) throw errors.notFound('namespaces', '', ns);
-    if (nsObj.obj.metadata.deletionTimestamp) {
-      throw errors.forbidden(`${r.plural} "${name}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`);
-    }
   }
 
   private prepareUpdate(r: ResourceInfo, cur: StoredObject, next: KubeObject, opts: WriteOptions, sub?: string, applied = false): TxnResult {
@@ -360,8 +438,11 @@ export class Registry {
     }
     if (r.plural === 'services' && sub !== 'status') this.services.carryOver(old, obj);
     applyDefaults(r.plural, obj);
+    const ns = old.metadata.namespace;
+    this.admission.admit(this.attributes('UPDATE', r, ns, obj, old, opts, sub));
     const causes = validateObject(r.plural, obj, old);
     if (causes.length) throw errors.invalid(r.kind, r.group, name, causes);
+    this.validateAdmission(this.attributes('UPDATE', r, ns, obj, old, opts, sub));
     if (r.generation) {
       const g = old.metadata.generation ?? 1;
       meta.generation = specChanged(old, obj) ? g + 1 : g;

@@ -1,8 +1,10 @@
 // A pod's volumes on this node, as the kubelet's volume manager sets them up: each under
 // ${rootDir}/pods/<uid>/volumes/<plugin>/<name> (plugin names as upstream's, e.g.
 // kubernetes.io~configmap), or a host path (hostPath, a PVC bound to a hostPath/local PV).
-// API-backed volumes are written atomically and rewritten by refresh() when their objects
-// change. mountsFor() turns a container's volumeMounts into the runtime's MountSpecs.
+// API-backed volumes are written atomically and rewritten by refresh() (or another
+// prepareVolumes of the pod, as a sync's remount) when their objects change, and a projected
+// ServiceAccount token when it is due for a refresh (token-manager.ts); unchanged payloads are
+// not rewritten. mountsFor() turns a container's volumeMounts into the runtime's MountSpecs.
 import { chmod, mkdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -17,6 +19,7 @@ import { VolumeError, isVolumeError, setUpFailed } from './errors.js';
 import { checkHostPathType } from './host-path.js';
 import { containerMounts, type PreparedVolume } from './mounts.js';
 import { DEFAULT_MODE, downwardPayload, keysPayload, projectedPayload, type PayloadContext } from './payload.js';
+import { tokenManagerFor, type TokenManager } from './token-manager.js';
 
 export { VolumeError, isVolumeError } from './errors.js';
 export type { PreparedVolume } from './mounts.js';
@@ -25,6 +28,8 @@ export interface VolumeDeps {
   client: Client;
   rootDir: string;
   log: Logger;
+  /** ServiceAccount tokens of projected volumes; by default one cache per client, shared by every sync. */
+  tokens?: TokenManager;
 }
 
 export interface PodVolumes {
@@ -59,11 +64,13 @@ export async function prepareVolumes(pod: KubeObject, deps: VolumeDeps): Promise
   const dir = join(podDir(deps.rootDir, pod.metadata.uid!), 'volumes');
   const log = deps.log.child({ pod: `${pod.metadata.namespace}/${pod.metadata.name}` });
   let allocatable: Promise<Record<string, string> | undefined> | undefined;
+  const tokens = deps.tokens ?? tokenManagerFor(deps.client, deps.log);
   const ctx = (volume: string): PayloadContext => ({
     client: deps.client,
     pod: current,
     volume,
     allocatable: () => (allocatable ??= nodeAllocatable(deps.client, current.spec?.nodeName)),
+    tokens,
   });
 
   const volumes = new Map<string, PreparedVolume>();
@@ -182,10 +189,12 @@ async function nodeAllocatable(client: Client, nodeName: string | undefined): Pr
 }
 
 /**
- * Removes everything the pod's volumes put under the root dir (emptyDirs, projected files).
+ * Removes everything the pod's volumes put under the root dir (emptyDirs, projected files),
+ * and forgets the pod's ServiceAccount tokens when given the token manager.
  * hostPath and PV paths live outside it and are never touched; symlinks are removed, not followed.
  */
-export async function removePodVolumes(podUid: string, rootDir: string): Promise<void> {
+export async function removePodVolumes(podUid: string, rootDir: string, tokens?: TokenManager): Promise<void> {
+  tokens?.deleteServiceAccountToken(podUid);
   const pd = podDir(rootDir, podUid);
   await rm(join(pd, 'volumes'), { recursive: true, force: true });
   await rmdir(pd).catch((err: NodeJS.ErrnoException) => {

@@ -7,6 +7,7 @@ import type { KubeObject } from '../../shared/types.js';
 import type { Payload } from './atomic-writer.js';
 import { setUpFailed } from './errors.js';
 import { containerResourceValue, extractFieldPath, findContainer } from './fieldpath.js';
+import type { TokenManager } from './token-manager.js';
 
 /** 0644, the default mode of every API-backed volume's files (defaultMode 420). */
 export const DEFAULT_MODE = 0o644;
@@ -18,6 +19,8 @@ export interface PayloadContext {
   volume: string;
   /** The node's allocatable, fetched once when a resourceFieldRef needs a default limit. */
   allocatable: () => Promise<Record<string, string> | undefined>;
+  /** ServiceAccount tokens for serviceAccountToken projections. */
+  tokens: TokenManager;
 }
 
 interface KeyToPath {
@@ -112,9 +115,30 @@ export async function projectedPayload(ctx: PayloadContext, spec: any): Promise<
     if (source.configMap) await keysPayload(ctx, 'configMap', source.configMap, mode, into);
     else if (source.secret) await keysPayload(ctx, 'secret', source.secret, mode, into);
     else if (source.downwardAPI) await downwardPayload(ctx, source.downwardAPI.items ?? [], mode, into);
-    else if (source.serviceAccountToken) {
-      throw setUpFailed('Unsupported', ctx.volume, 'serviceAccountToken projection is not supported yet: skiff issues no service account tokens (see the security issue)');
-    } else throw setUpFailed('Unsupported', ctx.volume, `unsupported projected volume source: ${Object.keys(source).join(', ') || '(empty)'}`);
+    else if (source.serviceAccountToken) await tokenPayload(ctx, source.serviceAccountToken, mode, into);
+    else throw setUpFailed('Unsupported', ctx.volume, `unsupported projected volume source: ${Object.keys(source).join(', ') || '(empty)'}`);
   }
+  return into;
+}
+
+/**
+ * A serviceAccountToken projection: a token of the pod's ServiceAccount for the source's
+ * audience (none: the apiserver's own), bound to the pod, written with the volume's mode.
+ * The token manager answers from its cache until the token is due for a refresh.
+ */
+export async function tokenPayload(ctx: PayloadContext, src: { path: string; audience?: string; expirationSeconds?: number }, mode: number, into: Payload): Promise<Payload> {
+  const pod = ctx.pod;
+  const spec = {
+    ...(src.audience ? { audiences: [src.audience] } : {}),
+    ...(src.expirationSeconds !== undefined ? { expirationSeconds: src.expirationSeconds } : {}),
+    boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '' },
+  };
+  let token: string;
+  try {
+    token = (await ctx.tokens.getServiceAccountToken(pod.metadata.namespace ?? '', pod.spec?.serviceAccountName ?? '', spec)).status.token;
+  } catch (err) {
+    throw setUpFailed('ApiError', ctx.volume, (err as Error).message);
+  }
+  into.set(src.path, { data: Buffer.from(token, 'utf8'), mode });
   return into;
 }

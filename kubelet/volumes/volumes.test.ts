@@ -9,6 +9,7 @@ import { errors } from '../../shared/errors.js';
 import type { KubeObject } from '../../shared/types.js';
 import { writeAtomically } from './atomic-writer.js';
 import { VolumeError, prepareVolumes, removePodVolumes } from './index.js';
+import { TokenManager } from './token-manager.js';
 
 function fakeClient(objs: Record<string, KubeObject>): Client {
   return {
@@ -217,9 +218,16 @@ describe('downwardAPI and projected', () => {
     expect(readFileSync(join(d, 'ns'), 'utf8')).toBe('ns');
   });
 
-  it('refuses serviceAccountToken with a clear error', async () => {
-    const err = await prepare(pod([{ name: 'tok', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } }])).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: 'Unsupported', message: expect.stringContaining('serviceAccountToken projection is not supported yet') });
+  it('fails a serviceAccountToken source with the apiserver\'s answer to the TokenRequest (more in projected-token.test.ts)', async () => {
+    const tokens = new TokenManager({
+      requestToken: async () => {
+        throw errors.notFound('serviceaccounts', '', 'default');
+      },
+    });
+    const p = pod([{ name: 'tok', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } }]);
+    p.spec.serviceAccountName = 'default';
+    const err = await prepareVolumes(p, { client: fakeClient(objs), rootDir, log, tokens }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ApiError', message: 'MountVolume.SetUp failed for volume "tok" : failed to fetch token: serviceaccounts "default" not found' });
   });
 });
 

@@ -281,6 +281,18 @@ describe('pod network, kube-proxy and cluster DNS on one node', () => {
     expect(m.body).toMatch(/kubeproxy_sync_proxy_rules_last_timestamp_seconds \d/);
   });
 
+  it('routes another node\'s podCIDR via its InternalIP while the node exists (host-gw)', async () => {
+    const other = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'net-other' }, spec: { podCIDR: '10.244.77.0/24', podCIDRs: ['10.244.77.0/24'] } };
+    await k().ok(['create', '-f', '-'], { stdin: JSON.stringify(other) });
+    await k().ok(['patch', 'node', 'net-other', '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { addresses: [{ type: 'InternalIP', address: CLIENT_IP }] } })]);
+    const route = await cluster.until('the route to net-other\'s pods', async () => (await sh('ip', ['route', 'show', '10.244.77.0/24'])).trim() || undefined);
+    expect(route).toMatch(new RegExp(`^10\\.244\\.77\\.0/24 via ${CLIENT_IP.replaceAll('.', '\\.')} dev \\S+ proto 77`));
+    expect(await sh('ip', ['route', 'get', '10.244.77.9'])).toContain(`via ${CLIENT_IP}`);
+    await k().ok(['delete', 'node', 'net-other']);
+    await cluster.until('the route removed', async () => (await sh('ip', ['route', 'show', '10.244.77.0/24'])).trim() === '');
+    expect(await sh('ip', ['route', 'get', '10.244.77.9']).catch((e: Error) => e.message)).not.toContain(' via ');
+  });
+
   it('sends nothing for an unassigned ClusterIP anywhere: routed to the local service device and refused at once', async () => {
     const route = await sh('ip', ['route', 'get', '10.96.255.254']);
     expect(route).toContain('dev skiff-svc0');

@@ -49,6 +49,18 @@ export interface ApiserverProcess {
   cleanup(): Promise<void>;
 }
 
+/** An admission flag in a test's arguments means it chose its plugins itself. */
+const ADMISSION_FLAG = /^--(enable-admission-plugins|disable-admission-plugins|admission-control)(=|$)/;
+
+/**
+ * Test apiservers run without ServiceAccount admission unless the test chooses its
+ * plugins, as Kubernetes' own integration tests do: most start no serviceaccount
+ * controller, so the `default` account a pod needs would never appear.
+ */
+function testAdmissionFlags(extra: string[]): string[] {
+  return extra.some((a) => ADMISSION_FLAG.test(a)) ? [] : ['--disable-admission-plugins=ServiceAccount'];
+}
+
 export async function startApiserver(extra: string[] = [], dataDir?: string): Promise<ApiserverProcess> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'skiff-apiserver-'));
   const port = await freePort();
@@ -81,7 +93,7 @@ export async function startApiserver(extra: string[] = [], dataDir?: string): Pr
     },
   };
   const launch = async () => {
-    self.proc = track(spawn(process.execPath, [CLI, 'apiserver', '--data-dir', dir, '--bind-address', '127.0.0.1', '--port', String(port), '--v', 'warn', ...extra], {
+    self.proc = track(spawn(process.execPath, [CLI, 'apiserver', '--data-dir', dir, '--bind-address', '127.0.0.1', '--port', String(port), '--v', 'warn', ...testAdmissionFlags(extra), ...extra], {
       stdio: ['ignore', 'pipe', 'pipe'],
     }));
     self.proc.stdout!.on('data', (d) => (out += d));

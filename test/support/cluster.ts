@@ -70,7 +70,8 @@ export class NodeCluster {
     await this.inClient(['ip', 'link', 'set', 'eth0', 'up']);
     await this.inClient(['ip', 'link', 'set', 'lo', 'up']);
 
-    this.api = await startApiserver();
+    // As a real cluster: ServiceAccount admission on, its controllers running.
+    this.api = await startApiserver(['--enable-admission-plugins=ServiceAccount']);
     this.kubectl = new Kubectl(this.api.url);
     const server = ['--server', this.api.url];
     this.controllers = await startControllerManager(this.api.url);
