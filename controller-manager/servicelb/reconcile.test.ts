@@ -50,6 +50,9 @@ describe('ServiceLB', () => {
     await reconcileServiceLB('ns/web', { ...deps, getService: () => svc('web', 'LoadBalancer', ['10.250.0.2']) });
     expect(patches).toHaveLength(1);
     await reconcileServiceLB('ns/web', { ...deps, getService: () => svc('web', 'ClusterIP', ['10.250.0.2']) });
-    expect(patches[1]!.slice(3)).toEqual([{ status: { loadBalancer: {} } }, 'merge', 'status']);
+    expect(patches[1]!.slice(3)).toEqual([{ status: { loadBalancer: { ingress: null } } }, 'merge', 'status']);
+    const classed = { ...svc('other', 'LoadBalancer', ['10.250.9.9']), spec: { type: 'LoadBalancer', loadBalancerClass: 'example.com/lb' } };
+    await reconcileServiceLB('ns/other', { ...deps, getService: () => classed });
+    expect(patches).toHaveLength(2); // another controller's Service is left alone
   });
 });

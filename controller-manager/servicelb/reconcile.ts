@@ -50,8 +50,9 @@ export function desiredIngress(svc: KubeObject, deps: Pick<ServiceLBDeps, 'servi
 
 export async function reconcileServiceLB(key: string, deps: ServiceLBDeps): Promise<void> {
   const svc = deps.getService(key);
-  if (!svc) return;
-  const isLB = svc.spec?.type === 'LoadBalancer' && !svc.spec?.loadBalancerClass;
+  // A Service naming a loadBalancerClass belongs to that class's controller: never touched here.
+  if (!svc || svc.spec?.loadBalancerClass) return;
+  const isLB = svc.spec?.type === 'LoadBalancer';
   const want = isLB ? desiredIngress(svc, deps) : [];
   const have = ingressOf(svc);
   if (JSON.stringify(have) === JSON.stringify(want)) return;
@@ -60,7 +61,8 @@ export async function reconcileServiceLB(key: string, deps: ServiceLBDeps): Prom
     deps.log.warn({ service: key, pool: deps.pool.length }, 'no free address in --lb-ip-pool; the Service stays pending');
   }
   try {
-    await deps.client.patch(R.services, svc.metadata.namespace, svc.metadata.name!, { status: { loadBalancer: want.length ? { ingress: want } : {} } }, 'merge', 'status');
+    // A merge patch removes a field only when set to null.
+    await deps.client.patch(R.services, svc.metadata.namespace, svc.metadata.name!, { status: { loadBalancer: { ingress: want.length ? want : null } } }, 'merge', 'status');
     deps.log.info({ service: key, ingress: want.map((i) => i.ip) }, 'load balancer ingress');
   } catch (err) {
     if (isApiError(err) && err.code === 404) return;

@@ -265,7 +265,7 @@ describe('pod network, kube-proxy and cluster DNS on one node', () => {
     await cluster.until('the pool address on skiff-svc0', async () => (await sh('ip', ['-o', '-4', 'addr', 'show', 'dev', 'skiff-svc0'])).includes(`${lbIP}/32`));
     const r = await cluster.until('the pool address answering', async () => get(`http://${lbIP}:8081/`).catch(() => undefined));
     expect(r.body).toMatch(/^web-/);
-    await k().ok(['patch', 'svc', 'web-ext-lb', '-n', NS, '--subresource=status', '--type=merge', '-p', '{"status":{"loadBalancer":{}}}']);
+    await k().ok(['patch', 'svc', 'web-ext-lb', '-n', NS, '--subresource=status', '--type=merge', '-p', '{"status":{"loadBalancer":{"ingress":null}}}']);
     await cluster.until('the pool address withdrawn', async () => !(await sh('ip', ['-o', '-4', 'addr', 'show', 'dev', 'skiff-svc0'])).includes(lbIP));
   });
 
