@@ -23,12 +23,32 @@ async function ip(args: string[]): Promise<string> {
   }
 }
 
-/** Creates the device if missing, brings it up, and routes the service CIDR to it. Idempotent. */
-export async function ensureServiceRoute(o: HostNetworkOptions): Promise<void> {
+/** A bridge with no ports, created if missing and brought up. */
+export async function ensureDevice(device: string): Promise<void> {
   const links = await ip(['-o', 'link', 'show']);
-  if (!new RegExp(`^\\d+: ${o.device}[:@]`, 'm').test(links)) await ip(['link', 'add', o.device, 'type', 'bridge']);
-  await ip(['link', 'set', o.device, 'up']);
+  if (!new RegExp(`^\\d+: ${device}[:@]`, 'm').test(links)) await ip(['link', 'add', device, 'type', 'bridge']);
+  await ip(['link', 'set', device, 'up']);
+}
+
+/** Metric of the fallback route: used only when the device route is gone. */
+const FALLBACK_METRIC = '4000';
+
+/**
+ * Creates the device if missing, brings it up, and routes the service CIDR to it, with an
+ * `unreachable` route of a worse metric beneath: should the device route ever go (the
+ * kernel flushes a device's routes when it loses its last address, or someone deletes it),
+ * a packet to a ClusterIP still fails on the node instead of taking the default route.
+ * Idempotent; kube-proxy checks it again every second.
+ */
+export async function ensureServiceRoute(o: HostNetworkOptions): Promise<boolean> {
+  const routes = await ip(['-4', 'route', 'show', o.serviceCIDR]);
+  const hasDevice = new RegExp(`^${o.serviceCIDR.replaceAll('.', '\\.')} dev ${o.device}\\b`, 'm').test(routes);
+  const hasFallback = /^unreachable /m.test(routes);
+  if (hasDevice && hasFallback) return false;
+  await ip(['route', 'replace', 'unreachable', o.serviceCIDR, 'metric', FALLBACK_METRIC]);
+  await ensureDevice(o.device);
   await ip(['route', 'replace', o.serviceCIDR, 'dev', o.device]);
+  return true;
 }
 
 /** The device and interface an address is routed through (`ip route get`). */
@@ -39,6 +59,7 @@ export async function routeOf(address: string): Promise<string> {
 /** Removes the route and the device (skiff down's part, not --cleanup's). */
 export async function removeServiceRoute(o: HostNetworkOptions): Promise<void> {
   await ip(['route', 'del', o.serviceCIDR, 'dev', o.device]).catch(() => undefined);
+  await ip(['route', 'del', 'unreachable', o.serviceCIDR, 'metric', FALLBACK_METRIC]).catch(() => undefined);
   await ip(['link', 'del', o.device]).catch(() => undefined);
 }
 
@@ -75,11 +96,13 @@ export async function clearUdpConntrack(entries: { ip: string; port: number; end
 }
 
 /**
- * The load-balancer addresses of --lb-ip-pool in use, as /32s on the service device: the
+ * The load-balancer addresses of --lb-ip-pool in use, as /32s on a device of their own
+ * (never the service device: removing a device's last address flushes its routes): the
  * node then owns them (and answers ARP for them on the cluster bridge), as MetalLB's layer 2
  * mode announces them. Addresses of the pool no Service uses any more are removed.
  */
 export async function syncLBAddresses(device: string, wanted: string[], pool: Set<string>): Promise<void> {
+  await ensureDevice(device);
   const have = new Set(((await ip(['-o', '-4', 'addr', 'show', 'dev', device])).match(/inet (\S+)\/32/g) ?? []).map((m) => m.slice(5, -3)));
   for (const a of wanted) if (!have.has(a)) await ip(['addr', 'add', `${a}/32`, 'dev', device]);
   for (const a of have) if (pool.has(a) && !wanted.includes(a)) await ip(['addr', 'del', `${a}/32`, 'dev', device]);

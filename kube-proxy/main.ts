@@ -28,7 +28,8 @@ export const flags: FlagSpec[] = [
   { name: 'masquerade-bit', help: 'The fwmark bit (0-31) marking packets to masquerade', default: 14 },
   { name: 'healthz-bind-address', help: 'ADDRESS:PORT of /healthz (0 as the port picks a free one)', default: '0.0.0.0:10256' },
   { name: 'metrics-bind-address', help: 'ADDRESS:PORT of /metrics', default: '127.0.0.1:10249' },
-  { name: 'lb-ip-pool', help: 'The controller-manager\'s --lb-ip-pool: LoadBalancer addresses from it are owned by this node (added to --service-device)', default: '' },
+  { name: 'lb-ip-pool', help: 'The controller-manager\'s --lb-ip-pool: LoadBalancer addresses from it are owned by this node (added to --lb-device)', default: '' },
+  { name: 'lb-device', help: 'Local device (a bridge with no ports) holding the --lb-ip-pool addresses this node answers for', default: 'skiff-lb0' },
   { name: 'cleanup', help: 'Remove every iptables rule and chain kube-proxy wrote, then exit', default: false, type: 'boolean' },
   { name: 'v', help: 'Log level (error, warn, info, debug)', default: 'info' },
 ];
@@ -50,7 +51,16 @@ export async function main(f: Record<string, string | number | boolean>): Promis
   const nodeName = String(f['hostname-override']);
 
   // Before anything else: no packet to a ClusterIP may ever take the default route.
-  await ensureServiceRoute({ serviceCIDR, device: String(f['service-device']) });
+  const route = { serviceCIDR, device: String(f['service-device']) };
+  await ensureServiceRoute(route);
+  // Checked again every second: whatever removed it, the service range never follows the default route for long.
+  const routeCheck = setInterval(() => {
+    ensureServiceRoute(route).then(
+      (fixed) => fixed && log.warn({ serviceCIDR, device: route.device }, 'the route of the service range was gone; restored it'),
+      (err: unknown) => log.error({ err }, 'cannot restore the route of the service range'),
+    );
+  }, 1000);
+  routeCheck.unref();
   for (const w of await ensureSysctls()) log.warn(w);
 
   const client = new Client(String(f.server), 'skiff-kube-proxy');
@@ -85,7 +95,7 @@ export async function main(f: Record<string, string | number | boolean>): Promis
       timer ??= setTimeout(() => {
         timer = undefined;
         const wanted = services.list().flatMap((s) => ((s.status?.loadBalancer?.ingress ?? []) as { ip?: string }[]).map((i) => i.ip)).filter((ip): ip is string => Boolean(ip) && pool.has(ip!));
-        syncLBAddresses(String(f['service-device']), [...new Set(wanted)], pool).catch((err: unknown) => log.warn({ err }, 'announcing the load-balancer addresses failed'));
+        syncLBAddresses(String(f['lb-device']), [...new Set(wanted)], pool).catch((err: unknown) => log.warn({ err }, 'announcing the load-balancer addresses failed'));
       }, 50);
     };
     services.addHandlers({ onAdd: announce, onUpdate: announce, onDelete: announce });

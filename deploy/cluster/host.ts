@@ -53,4 +53,6 @@ export async function cleanupNodeNetwork(): Promise<void> {
   }
   await sh('ip', ['route', 'flush', 'proto', '77']).catch(() => undefined);
   await sh('ip', ['link', 'del', 'skiff-svc0']).catch(() => undefined);
+  await sh('ip', ['link', 'del', 'skiff-lb0']).catch(() => undefined);
+  await sh('ip', ['route', 'del', 'unreachable', '10.96.0.0/16', 'metric', '4000']).catch(() => undefined);
 }

@@ -215,7 +215,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(os.tmpdir(), 'skiff-bench-kubelet-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const port = await freePort(), server = `http://127.0.0.1:${port}`;
-  const api = startProc('apiserver', ['apiserver', '--data-dir', join(dir, 'data'), '--port', String(port), '--bind-address', '127.0.0.1', '--v', 'warn']);
+  const api = startProc('apiserver', ['apiserver', '--data-dir', join(dir, 'data'), '--port', String(port), '--bind-address', '127.0.0.1', '--disable-admission-plugins=ServiceAccount', '--v', 'warn']);
   if (!(await waitUntil(async () => (await request(port, 'GET', '/api/v1/namespaces/default').catch(() => undefined))?.status === 200, 30, 50))) throw new Error(`apiserver not ready within 30 s:\n${api.tail}`);
   const must = async (method: string, path: string, body?: string) => {
     const r = await request(port, method, path, body);
@@ -227,7 +227,7 @@ async function main(): Promise<void> {
   watchPods(port, rv, abort.signal);
 
   const tK = now();
-  const kubelet = startProc('kubelet', ['kubelet', '--server', server, '--hostname-override', NODE, '--root-dir', join(dir, 'kubelet'), '--node-ip', '127.0.0.1', '--port', '0', '--v', 'warn']);
+  const kubelet = startProc('kubelet', ['kubelet', '--server', server, '--hostname-override', NODE, '--root-dir', join(dir, 'kubelet'), '--node-ip', '127.0.0.1', '--port', '0', '--pod-cidr', '10.244.0.0/24', '--v', 'warn']);
   const kpid = kubelet.proc.pid!;
   const nodeReady = await waitUntil(async () => {
     const r = await request(port, 'GET', `/api/v1/nodes/${NODE}`);

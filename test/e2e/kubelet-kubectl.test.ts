@@ -41,7 +41,7 @@ describe('kubectl logs and exec against real containers', () => {
     client = new Client(api.url);
     k = new Kubectl(api.url);
     await client.create(R.namespaces, undefined, { metadata: { name: NS } });
-    kubelet = spawn(process.execPath, [CLI, 'kubelet', '--server', api.url, '--hostname-override', NODE, '--root-dir', rootDir, '--node-ip', '127.0.0.1', '--port', '0', '--crash-loop-backoff-base', '1'], {
+    kubelet = spawn(process.execPath, [CLI, 'kubelet', '--server', api.url, '--hostname-override', NODE, '--root-dir', rootDir, '--node-ip', '127.0.0.1', '--port', '0', '--crash-loop-backoff-base', '1', '--pod-cidr', '10.244.0.0/24'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     kubelet.stdout!.on('data', (d) => (out += d));

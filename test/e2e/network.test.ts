@@ -262,11 +262,13 @@ describe('pod network, kube-proxy and cluster DNS on one node', () => {
   it('owns a load-balancer address of --lb-ip-pool set by another controller: announced on the node and served', async () => {
     const lbIP = '10.250.253.3';
     await k().ok(['patch', 'svc', 'web-ext-lb', '-n', NS, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { loadBalancer: { ingress: [{ ip: lbIP, ipMode: 'VIP' }] } } })]);
-    await cluster.until('the pool address on skiff-svc0', async () => (await sh('ip', ['-o', '-4', 'addr', 'show', 'dev', 'skiff-svc0'])).includes(`${lbIP}/32`));
+    await cluster.until('the pool address on skiff-lb0', async () => (await sh('ip', ['-o', '-4', 'addr', 'show', 'dev', 'skiff-lb0'])).includes(`${lbIP}/32`));
     const r = await cluster.until('the pool address answering', async () => get(`http://${lbIP}:8081/`).catch(() => undefined));
     expect(r.body).toMatch(/^web-/);
     await k().ok(['patch', 'svc', 'web-ext-lb', '-n', NS, '--subresource=status', '--type=merge', '-p', '{"status":{"loadBalancer":{"ingress":null}}}']);
-    await cluster.until('the pool address withdrawn', async () => !(await sh('ip', ['-o', '-4', 'addr', 'show', 'dev', 'skiff-svc0'])).includes(lbIP));
+    await cluster.until('the pool address withdrawn', async () => !(await sh('ip', ['-o', '-4', 'addr', 'show', 'dev', 'skiff-lb0'])).includes(lbIP));
+    // The service range is still routed to its device (withdrawing the device's last address would have flushed it).
+    expect(await sh('ip', ['route', 'get', '10.96.255.254'])).toContain('dev skiff-svc0');
   });
 
   it('serves kube-proxy\'s /healthz and /metrics', async () => {

@@ -84,7 +84,8 @@ describe('ServiceAccount tokens in pods', () => {
     expect(volume?.projected).toBeDefined();
     const out = await until('the pod printing its credentials', async () => {
       const text = await logsOf('reader');
-      return text.includes('NS=') && text;
+      // All of it: the last line (READONLY) printed.
+      return text.includes('READONLY') && text;
     }, 60_000);
     const token = /^TOKEN=(.*)$/m.exec(out)![1]!;
     expect(/^NS=(.*)$/m.exec(out)![1]).toBe(h.ns);
@@ -131,7 +132,8 @@ describe('ServiceAccount tokens in pods', () => {
     await h.client.create(R.serviceaccounts, h.ns, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'doomed' } });
     const out = await until('the pod running with its token', async () => {
       const text = await logsOf('orphan').catch(() => '');
-      return text.includes('NS=') && text;
+      // All of it: the last line (READONLY) printed.
+      return text.includes('READONLY') && text;
     }, 60_000);
     expect(decodeJwt(/^TOKEN=(.*)$/m.exec(out)![1]!).sub).toBe(`system:serviceaccount:${h.ns}:doomed`);
   });

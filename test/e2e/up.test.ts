@@ -74,7 +74,7 @@ describe('skiff up, status, down', () => {
       const r = await fetch(`http://127.0.0.1:${nodePort}/`, { signal: AbortSignal.timeout(2000) });
       return r.ok ? (await r.text()).trim() : undefined;
     });
-    expect(body).toBe('Hello World!');
+    expect(body).toMatch(/^Hello World! from hello-node-/);
   }, 180_000);
 
   it('is harmless when run again: the running components are kept', async () => {
@@ -103,6 +103,6 @@ describe('skiff up, status, down', () => {
       const res = await fetch(`http://127.0.0.1:${nodePort}/`, { signal: AbortSignal.timeout(2000) });
       return res.ok ? (await res.text()).trim() : undefined;
     });
-    expect(body).toBe('Hello World!');
+    expect(body).toMatch(/^Hello World! from hello-node-/);
   }, 300_000);
 });
