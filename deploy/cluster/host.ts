@@ -48,9 +48,8 @@ export async function cleanupNodeNetwork(): Promise<void> {
     await sh('iptables', ['-w', '5', '-t', table, '-X', target]).catch(() => undefined);
   }
   const docker = new Docker();
-  for (const n of await docker.listNetworks({ filters: { label: ['skiff.pod-network'] } })) {
-    await docker.getNetwork(n.Id).remove().catch(() => undefined);
-  }
+  const networks = await docker.listNetworks({ filters: { label: ['skiff.pod-network'] } }).catch(() => []);
+  for (const n of networks) await docker.getNetwork(n.Id).remove().catch(() => undefined);
   await sh('ip', ['route', 'flush', 'proto', '77']).catch(() => undefined);
   await sh('ip', ['link', 'del', 'skiff-svc0']).catch(() => undefined);
   await sh('ip', ['link', 'del', 'skiff-lb0']).catch(() => undefined);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NODE_LABEL } from '../../kubelet/container-spec.js';
+import { cleanupNodeNetwork } from '../../deploy/cluster/host.js';
 import { DockerRuntime } from '../../kubelet/runtime/docker.js';
 import { Client } from '../../shared/client.js';
 import { R } from '../../shared/resources.js';
@@ -106,6 +107,7 @@ describe('kubectl logs -f, exec -it, port-forward, cp and stats/summary against 
     for (const c of children) c.kill('SIGKILL');
     kubelet?.kill('SIGKILL');
     for (const c of await docker.list({ [NODE_LABEL]: NODE })) await docker.remove(c.id);
+    await cleanupNodeNetwork();
     await api?.cleanup();
     rmSync(rootDir, { recursive: true, force: true });
     rmSync(work, { recursive: true, force: true });

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NODE_LABEL } from '../../kubelet/container-spec.js';
+import { cleanupNodeNetwork } from '../../deploy/cluster/host.js';
 import { DockerRuntime } from '../../kubelet/runtime/docker.js';
 import { Client } from '../../shared/client.js';
 import { R } from '../../shared/resources.js';
@@ -55,6 +56,7 @@ describe('kubectl logs and exec against real containers', () => {
   afterAll(async () => {
     kubelet?.kill('SIGKILL');
     for (const c of await docker.list({ [NODE_LABEL]: NODE })) await docker.remove(c.id);
+    await cleanupNodeNetwork();
     await api?.cleanup();
     rmSync(rootDir, { recursive: true, force: true });
   });

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NODE_LABEL } from '../../kubelet/container-spec.js';
+import { cleanupNodeNetwork } from '../../deploy/cluster/host.js';
 import { DockerRuntime } from '../../kubelet/runtime/docker.js';
 import { LABELS, type ContainerStatus } from '../../kubelet/runtime/runtime.js';
 import { Client } from '../../shared/client.js';
@@ -49,6 +50,8 @@ export class KubeletHarness {
   async teardown(): Promise<void> {
     await this.kill9();
     for (const c of await this.docker.list({ [NODE_LABEL]: this.node })) await this.docker.remove(c.id);
+    // The pod network the kubelet made (bridge, chains, routes) goes too.
+    await cleanupNodeNetwork();
     await this.api?.cleanup();
     rmSync(this.rootDir, { recursive: true, force: true });
   }
