@@ -160,7 +160,10 @@ async function buildApp(ctx: AppContext, secure: SecureServing | undefined, revi
   });
 
   // The secure port authenticates and authorizes every request before routing it.
-  if (secure) app.addHook('onRequest', (req) => secure.filter(req));
+  if (secure) {
+    app.addHook('onRequest', (req) => secure.filter(req));
+    app.addHook('preHandler', async (req) => secure.nodeRestriction(req));
+  }
 
   const json = (reply: FastifyReply, body: unknown, code = 200) => void reply.code(code).header('content-type', 'application/json').send(JSON.stringify(body));
 
