@@ -48,11 +48,11 @@ export function impersonate(headers: Headers, requester: UserInfo, authorizer: A
     if (r.decision !== 'allow') throw forbiddenError(requester, a, r.reason);
   };
   let resultGroups = [...groups];
-  if (user.startsWith(SERVICE_ACCOUNT_USER_PREFIX)) {
-    const [ns, name] = user.slice(SERVICE_ACCOUNT_USER_PREFIX.length).split(':');
-    if (!ns || !name) throw errors.badRequest(`invalid service account user ${JSON.stringify(user)}`);
-    check(attrs('serviceaccounts', name, '', ns));
-    if (groups.length === 0) resultGroups = serviceAccountGroups(ns);
+  // serviceaccount.SplitUsername: anything but system:serviceaccount:<ns>:<name> is a plain user.
+  const sa = user.startsWith(SERVICE_ACCOUNT_USER_PREFIX) ? user.slice(SERVICE_ACCOUNT_USER_PREFIX.length).split(':') : [];
+  if (sa.length === 2 && sa[0] && sa[1]) {
+    check(attrs('serviceaccounts', sa[1], '', sa[0]));
+    if (groups.length === 0) resultGroups = serviceAccountGroups(sa[0]);
   } else {
     check(attrs('users', user));
   }
