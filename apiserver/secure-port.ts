@@ -70,30 +70,40 @@ function admitNodePodWrite(node: string, a: Attributes, pod: PodLike & { spec?: 
   return undefined;
 }
 
-/** Builds the secure port's authenticator, authorizer and filter; reads the files the flags name (throws on a bad one). */
-export function secureServing(opts: SecureServingOptions, storage: Storage, sa: ServiceAccountTokenConfig): SecureServing {
-  const get = <T>(resource: string, group: string, ns: string | undefined, name: string): T | undefined => {
+/** A getter of stored objects by resource (group, v1), namespace and name. */
+function storageGetter(storage: Storage) {
+  return <T>(resource: string, group: string, ns: string | undefined, name: string): T | undefined => {
     const r = lookupResource(group, 'v1', resource)!;
     return storage.get(storageKey(r, ns, name))?.obj as T | undefined;
   };
+}
+
+/** The authorizers of --authorization-mode over the apiserver's storage, behind system:masters. */
+export function storageAuthorizer(storage: Storage, modes: string[]): { authorizer: Authorizer; rbac: RBACAuthorizer } {
+  const get = storageGetter(storage);
   const list = <T>(resource: string, group: string, ns?: string): T[] =>
     storage.list(storagePrefix(lookupResource(group, 'v1', resource)!, ns)).map((o) => o.obj as T);
-
   const rbac = new RBACAuthorizer(rbacListerFrom((resource, ns) => list(resource, 'rbac.authorization.k8s.io', ns)));
   const node = new NodeAuthorizer({
     podsOnNode: (n) => list<PodLike & { spec?: { nodeName?: string } }>('pods', '').filter((p) => p.spec?.nodeName === n),
     getPod: (ns, name) => get<PodLike>('pods', '', ns, name),
     getPersistentVolumeClaim: (ns, name) => get('persistentvolumeclaims', '', ns, name),
   });
-  const modes: Authorizer[] = [privilegedGroups(SYSTEM_MASTERS)];
-  for (const m of opts.authorizationModes) {
-    if (m === 'RBAC') modes.push(rbac);
-    else if (m === 'Node') modes.push(node);
-    else if (m === 'AlwaysAllow') modes.push(always('allow'));
-    else if (m === 'AlwaysDeny') modes.push(always('deny'));
+  const chain: Authorizer[] = [privilegedGroups(SYSTEM_MASTERS)];
+  for (const m of modes) {
+    if (m === 'RBAC') chain.push(rbac);
+    else if (m === 'Node') chain.push(node);
+    else if (m === 'AlwaysAllow') chain.push(always('allow'));
+    else if (m === 'AlwaysDeny') chain.push(always('deny'));
     else throw new Error(`unknown authorization mode ${JSON.stringify(m)}`);
   }
-  const authorizer = union(...modes);
+  return { authorizer: union(...chain), rbac };
+}
+
+/** Builds the secure port's authenticator, authorizer and filter; reads the files the flags name (throws on a bad one). */
+export function secureServing(opts: SecureServingOptions, storage: Storage, sa: ServiceAccountTokenConfig): SecureServing {
+  const get = storageGetter(storage);
+  const { authorizer, rbac } = storageAuthorizer(storage, opts.authorizationModes);
   const authenticator = new RequestAuthenticator({
     clientCertificates: opts.clientCAFile !== '',
     tokens: opts.tokenAuthFile ? readTokenFile(opts.tokenAuthFile) : [],

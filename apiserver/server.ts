@@ -17,9 +17,8 @@ import { ServiceAllocations } from './registry/services.js';
 import { Registry } from './registry/store.js';
 import { serviceAccountTokenConfig, type ServiceAccountTokenConfig } from './registry/token-request.js';
 import { parseResourcePath, type Query } from './request.js';
-import { privilegedGroups, SYSTEM_MASTERS } from './auth/authorizer.js';
 import { registerReviews, type ReviewDeps } from './handlers/reviews.js';
-import { reconcileBootstrapPolicy, requestUser, secureServing, type SecureServing, type SecureServingOptions } from './secure-port.js';
+import { reconcileBootstrapPolicy, requestUser, secureServing, storageAuthorizer, type SecureServing, type SecureServingOptions } from './secure-port.js';
 import { LevelStorage } from './storage/level.js';
 
 export interface ApiserverOptions {
@@ -59,9 +58,10 @@ export async function startApiserver(opts: ApiserverOptions): Promise<Apiserver>
   const deps: ResourceDeps = { registry, bookmarkIntervalMs: opts.bookmarkIntervalMs };
   const serviceAccountTokens = opts.serviceAccountTokens ?? serviceAccountTokenConfig({}, opts.dataDir);
 
-  const rules = { rulesFor: () => ({ rules: [], incomplete: true, errors: ['no authorizer on this port'] }) };
   const ctx: AppContext = { opts, storage, registry, deps, serviceAccountTokens, address: `${opts.bindAddress}:${opts.port}` };
-  const app = await buildApp(ctx, undefined, { authorizer: privilegedGroups(SYSTEM_MASTERS), rules, userOf: requestUser });
+  // The plain port answers reviews too, as its user (system:masters) with the authorizers of the secure port.
+  const review = storageAuthorizer(storage, opts.secure?.authorizationModes ?? ['Node', 'RBAC']);
+  const app = await buildApp(ctx, undefined, { authorizer: review.authorizer, rules: review.rbac, userOf: requestUser });
   let secureApp: FastifyInstance | undefined;
   if (opts.secure && opts.secure.port !== 0) {
     const secure = secureServing(opts.secure, storage, serviceAccountTokens);

@@ -114,7 +114,7 @@ export class RequestAuthenticator {
   /** The certificate's user, 'none' without one, 'invalid' when it does not verify. */
   private x509(socket: unknown): UserInfo | 'none' | 'invalid' {
     const tls = socket as Partial<TLSSocket>;
-    if (typeof tls.getPeerCertificate !== 'function') return 'none';
+    if (!tls || typeof tls.getPeerCertificate !== 'function') return 'none';
     const peer = tls.getPeerCertificate();
     if (!peer || Object.keys(peer).length === 0) return 'none';
     if (!tls.authorized) return 'invalid';

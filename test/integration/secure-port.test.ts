@@ -166,6 +166,26 @@ describe('secure port: TLS, authentication, authorization', () => {
     expect((await kubectl.run(['--kubeconfig', viewerCfg, '--as', 'kubernetes-admin', 'get', 'pods', '-n', NS])).stderr).toContain('cannot impersonate resource "users"');
   });
 
+  it('answers TokenReview, SubjectAccessReview and LocalSubjectAccessReview, listed in discovery as create-only', async () => {
+    const admin = { cert: c.certs.admin };
+    const tr = await c.call('POST', '/apis/authentication.k8s.io/v1/tokenreviews', { ...admin, body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: tokens.robot } } });
+    expect(tr.status).toBe(201);
+    expect(tr.body.status).toMatchObject({ authenticated: true, user: { username: `system:serviceaccount:${NS}:robot`, groups: ['system:serviceaccounts', `system:serviceaccounts:${NS}`, 'system:authenticated'] } });
+    const bad = await c.call('POST', '/apis/authentication.k8s.io/v1/tokenreviews', { ...admin, body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: tokens.expired } } });
+    expect(bad.body.status.authenticated).toBe(false);
+    const sar = (verb: string) => ({ apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'viewer', resourceAttributes: { namespace: NS, verb, resource: 'pods' } } });
+    expect((await c.call('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', { ...admin, body: sar('list') })).body.status.allowed).toBe(true);
+    expect((await c.call('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', { ...admin, body: sar('delete') })).body.status.allowed).toBe(false);
+    const local = await c.call('POST', `/apis/authorization.k8s.io/v1/namespaces/${NS}/localsubjectaccessreviews`, { ...admin, body: { ...sar('get'), kind: 'LocalSubjectAccessReview' } });
+    expect([local.status, local.body.status.allowed]).toEqual([201, true]);
+    // The viewer may not ask about others.
+    expect((await c.call('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', { cert: c.certs.viewer, body: sar('list') })).status).toBe(403);
+    const disc = await c.call('GET', '/apis/authorization.k8s.io/v1', admin);
+    expect(disc.body.resources).toContainEqual(expect.objectContaining({ name: 'selfsubjectaccessreviews', kind: 'SelfSubjectAccessReview', verbs: ['create'] }));
+    const authn = await c.call('GET', '/apis/authentication.k8s.io/v1', admin);
+    expect(authn.body.resources.map((r: { name: string }) => r.name).sort()).toEqual(['selfsubjectreviews', 'tokenreviews']);
+  });
+
   it('bootstrap tokens authenticate as system:bootstrap:<id> until they expire', async () => {
     const b64 = (s: string) => Buffer.from(s).toString('base64');
     const secret = (id: string, expiration: string) => ({
