@@ -10,6 +10,7 @@ import { PATCH_CONTENT_TYPES, type PatchType } from './patch/apply-patch.js';
 import { checkFieldSelector } from './registry/fields.js';
 import { lookupResource, type ResourceInfo } from './registry/resources.js';
 import type { DeleteOptions, FieldValidation, ListOptions, WriteOptions } from './registry/store.js';
+import type { UserInfo } from './admission/interface.js';
 
 export interface RequestInfo {
   resource: ResourceInfo;
@@ -98,7 +99,7 @@ export function resourceVersionParam(q: Query): number | undefined {
  * Write options from the query. Without a fieldManager, Kubernetes names the manager
  * after the client's User-Agent up to the first '/', so managedFields say who wrote.
  */
-export function writeOptions(q: Query, userAgent?: string): WriteOptions {
+export function writeOptions(q: Query, userAgent?: string, userInfo?: UserInfo): WriteOptions {
   const dryRun = q.dryRun;
   const dry = Array.isArray(dryRun) ? dryRun : dryRun === undefined ? [] : [dryRun];
   for (const d of dry) if (d !== 'All') throw errors.badRequest(`Invalid dryRun value ${JSON.stringify(d)}: supported values: "All"`);
@@ -112,7 +113,7 @@ export function writeOptions(q: Query, userAgent?: string): WriteOptions {
     throw errors.badRequest('fieldManager: Invalid value: must be at most 128 printable characters');
   }
   const force = one(q, 'force');
-  return { dryRun: dry.length > 0, fieldManager, fieldValidation: fv as FieldValidation, force: force === 'true', warnings: [] };
+  return { dryRun: dry.length > 0, fieldManager, fieldValidation: fv as FieldValidation, force: force === 'true', warnings: [], ...(userInfo ? { userInfo } : {}) };
 }
 
 export function mediaType(contentType: string | undefined): string {

@@ -17,6 +17,8 @@ import { ServiceAllocations } from './registry/services.js';
 import { Registry } from './registry/store.js';
 import { serviceAccountTokenConfig, type ServiceAccountTokenConfig } from './registry/token-request.js';
 import { parseResourcePath, type Query } from './request.js';
+import { registerReviews, type ReviewDeps } from './handlers/reviews.js';
+import { reconcileBootstrapPolicy, requestUser, secureServing, storageAuthorizer, type SecureServing, type SecureServingOptions } from './secure-port.js';
 import { LevelStorage } from './storage/level.js';
 
 export interface ApiserverOptions {
@@ -33,12 +35,16 @@ export interface ApiserverOptions {
   serviceAccountTokens?: ServiceAccountTokenConfig;
   /** Enabled admission plugins and their settings; kube-apiserver's defaults when absent. */
   admission?: AdmissionOptions;
+  /** The authenticated, authorized HTTPS port (kube-apiserver's --secure-port); absent or port 0: none. */
+  secure?: SecureServingOptions;
   log: Logger;
 }
 
 export interface Apiserver {
   app: FastifyInstance;
   url: string;
+  /** https://host:port of the secure port, when serving one. */
+  secureUrl?: string;
   close(): Promise<void>;
 }
 
@@ -52,7 +58,55 @@ export async function startApiserver(opts: ApiserverOptions): Promise<Apiserver>
   const deps: ResourceDeps = { registry, bookmarkIntervalMs: opts.bookmarkIntervalMs };
   const serviceAccountTokens = opts.serviceAccountTokens ?? serviceAccountTokenConfig({}, opts.dataDir);
 
+  const ctx: AppContext = { opts, storage, registry, deps, serviceAccountTokens, address: `${opts.bindAddress}:${opts.port}` };
+  // The plain port answers reviews too, as its user (system:masters) with the authorizers of the secure port.
+  const review = storageAuthorizer(storage, opts.secure?.authorizationModes ?? ['Node', 'RBAC']);
+  const app = await buildApp(ctx, undefined, { authorizer: review.authorizer, rules: review.rbac, userOf: requestUser });
+  let secureApp: FastifyInstance | undefined;
+  if (opts.secure && opts.secure.port !== 0) {
+    const secure = secureServing(opts.secure, storage, serviceAccountTokens);
+    const reviews: ReviewDeps = { authorizer: secure.authorizer, rules: secure.rbac, authenticator: secure.authenticator, userOf: requestUser };
+    secureApp = await buildApp({ ...ctx, address: `${opts.bindAddress}:${opts.secure.port}` }, secure, reviews);
+  }
+  await app.listen({ host: opts.bindAddress, port: opts.port });
+  const port = (app.server.address() as { port: number }).port;
+  await bootstrap(registry, allocations.ips.first, opts.bindAddress === '0.0.0.0' ? '127.0.0.1' : opts.bindAddress, port, log);
+  let securePort: number | undefined;
+  if (secureApp) {
+    await reconcileBootstrapPolicy(registry, log);
+    await secureApp.listen({ host: opts.bindAddress, port: opts.secure!.port });
+    securePort = (secureApp.server.address() as { port: number }).port;
+    log.info({ address: opts.bindAddress, port: securePort }, 'apiserver serving securely');
+  }
+  log.info({ address: opts.bindAddress, port, dataDir: opts.dataDir, revision: storage.revision }, 'apiserver serving');
+  return {
+    app,
+    url: `http://${opts.bindAddress}:${port}`,
+    secureUrl: securePort === undefined ? undefined : `https://${opts.bindAddress}:${securePort}`,
+    close: async () => {
+      await secureApp?.close();
+      await app.close();
+      await storage.close();
+    },
+  };
+}
+
+interface AppContext {
+  opts: ApiserverOptions;
+  storage: LevelStorage;
+  registry: Registry;
+  deps: ResourceDeps;
+  serviceAccountTokens: ServiceAccountTokenConfig;
+  /** host:port advertised in /api. */
+  address: string;
+}
+
+/** One Fastify app serving the whole API; the secure port's has TLS and the authentication/authorization filter. */
+async function buildApp(ctx: AppContext, secure: SecureServing | undefined, reviews: ReviewDeps): Promise<FastifyInstance> {
+  const { opts, storage, registry, deps, serviceAccountTokens, address } = ctx;
+  const log = opts.log;
   const app = Fastify({
+    ...(secure ? { https: secure.https } : {}),
     bodyLimit: opts.maxRequestBodyBytes,
     routerOptions: { maxParamLength: 1000 },
     return503OnClosing: false,
@@ -105,8 +159,13 @@ export async function startApiserver(opts: ApiserverOptions): Promise<Apiserver>
     done();
   });
 
+  // The secure port authenticates and authorizes every request before routing it.
+  if (secure) {
+    app.addHook('onRequest', (req) => secure.filter(req));
+    app.addHook('preHandler', async (req) => secure.nodeRestriction(req));
+  }
+
   const json = (reply: FastifyReply, body: unknown, code = 200) => void reply.code(code).header('content-type', 'application/json').send(JSON.stringify(body));
-  const address = `${opts.bindAddress}:${opts.port}`;
 
   app.get('/version', (_req, reply) => json(reply, versionInfo()));
   for (const path of ['/healthz', '/livez', '/readyz', '/healthz/ping', '/livez/ping', '/readyz/ping']) {
@@ -162,21 +221,11 @@ export async function startApiserver(opts: ApiserverOptions): Promise<Apiserver>
   // than the generic ones below, so they win).
   registerPodProxy(app, registry);
   registerTokenRequest(app, registry, serviceAccountTokens);
+  registerReviews(app, reviews);
   resourceRoute('/api/v1/*');
   resourceRoute('/apis/:group/:version/*');
 
-  await app.listen({ host: opts.bindAddress, port: opts.port });
-  const port = (app.server.address() as { port: number }).port;
-  await bootstrap(registry, allocations.ips.first, opts.bindAddress === '0.0.0.0' ? '127.0.0.1' : opts.bindAddress, port, log);
-  log.info({ address: opts.bindAddress, port, dataDir: opts.dataDir, revision: storage.revision }, 'apiserver serving');
-  return {
-    app,
-    url: `http://${opts.bindAddress}:${port}`,
-    close: async () => {
-      await app.close();
-      await storage.close();
-    },
-  };
+  return app;
 }
 
 /** Reads and discards what is left of a request body, giving up past a size or time bound. */

@@ -1,6 +1,7 @@
 // Discovery (/api, /apis, group versions), /version and openapi, generated from the
 // resource table so kubectl finds every resource, short name and subresource.
-import { RESOURCES, VERBS, groupVersions, type ResourceInfo } from '../registry/resources.js';
+import { RESOURCES, VERBS, groupVersions as storedGroupVersions, type ResourceInfo } from '../registry/resources.js';
+import { REVIEW_RESOURCES } from './reviews.js';
 import { openapiV3Document, openapiV3Root } from '../registry/schema.js';
 
 const SUBRESOURCE_VERBS: Record<string, string[]> = {
@@ -36,6 +37,13 @@ export function apiVersions(serverAddress: string): object {
   return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] };
 }
 
+/** The stored resources' group versions, then those of the review kinds (create-only, unstored). */
+function groupVersions(): { group: string; version: string }[] {
+  const out = storedGroupVersions();
+  for (const r of REVIEW_RESOURCES) if (!out.some((gv) => gv.group === r.group && gv.version === r.version)) out.push({ group: r.group, version: r.version });
+  return out;
+}
+
 function apiGroup(group: string): object {
   const versions = groupVersions()
     .filter((gv) => gv.group === group)
@@ -55,8 +63,9 @@ export function apiGroupInfo(group: string): object | undefined {
 
 export function apiResourceList(group: string, version: string): object | undefined {
   const rs = RESOURCES.filter((r) => r.group === group && r.version === version);
-  if (!rs.length) return undefined;
-  const resources: object[] = [];
+  const reviews = REVIEW_RESOURCES.filter((r) => r.group === group && r.version === version);
+  if (!rs.length && !reviews.length) return undefined;
+  const resources: object[] = reviews.map((r) => ({ name: r.plural, singularName: r.kind.toLowerCase(), namespaced: r.namespaced, kind: r.kind, verbs: ['create'] }));
   for (const r of rs) {
     resources.push(resourceEntry(r));
     for (const sub of r.subresources) {
@@ -86,7 +95,7 @@ function kindsOf(group: string, version: string) {
 }
 
 export function openapiRoot(): object {
-  const gvs = groupVersions();
+  const gvs = storedGroupVersions();
   const kindsByGv: Record<string, { kind: string; plural: string; namespaced: boolean }[]> = {};
   for (const gv of gvs) kindsByGv[gvKey(gv.group, gv.version)] = kindsOf(gv.group, gv.version);
   return openapiV3Root(gvs.map((gv) => gvKey(gv.group, gv.version)), kindsByGv as never);

@@ -20,6 +20,7 @@ import { PROXY_SUBRESOURCES } from './proxy.js';
 import { bindPod, toScale, writeScale } from './subresources.js';
 import { watchRequested } from '../auth/request-info.js';
 import { serveWatch } from './watch.js';
+import { authenticatedUser } from '../secure-port.js';
 
 export interface ResourceDeps {
   registry: Registry;
@@ -66,19 +67,19 @@ export async function handleResource(deps: ResourceDeps, req: FastifyRequest, re
     }
     case 'POST': {
       if (info.name !== undefined && info.subresource === 'binding') {
-        await bindPod(registry, r, ns!, info.name, decodeBody(ct, body, strict), writeOptions(q, req.headers['user-agent']));
+        await bindPod(registry, r, ns!, info.name, decodeBody(ct, body, strict), writeOptions(q, req.headers['user-agent'], authenticatedUser(req)));
         return sendJson(reply, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 }, 'json', r);
       }
       if (info.name !== undefined) throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
       const format = negotiate(req.headers.accept);
-      const opts = writeOptions(q, req.headers['user-agent']);
+      const opts = writeOptions(q, req.headers['user-agent'], authenticatedUser(req));
       const result = await registry.create(r, ns, decodeBody(ct, body, strict), opts);
       return sendWrite(reply, r, 201, result, format, opts);
     }
     case 'PUT': {
       if (info.name === undefined) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
       const format = negotiate(req.headers.accept);
-      const opts = writeOptions(q, req.headers['user-agent']);
+      const opts = writeOptions(q, req.headers['user-agent'], authenticatedUser(req));
       const input = decodeBody(ct, body, strict);
       if (info.subresource === 'scale') {
         const result = await writeScale(registry, r, ns, info.name, { put: input }, opts);
@@ -90,7 +91,7 @@ export async function handleResource(deps: ResourceDeps, req: FastifyRequest, re
     case 'PATCH': {
       if (info.name === undefined) throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
       const format = negotiate(req.headers.accept);
-      const opts = writeOptions(q, req.headers['user-agent']);
+      const opts = writeOptions(q, req.headers['user-agent'], authenticatedUser(req));
       const { type, body: patch } = decodePatch(ct, body, strict);
       if (type === 'apply' && !one(q, 'fieldManager')) {
         throw errors.invalid('PatchOptions', 'meta.k8s.io', '', [{ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' }]);
@@ -105,7 +106,7 @@ export async function handleResource(deps: ResourceDeps, req: FastifyRequest, re
     }
     case 'DELETE': {
       const format = negotiate(req.headers.accept);
-      const opts = writeOptions(q, req.headers['user-agent']);
+      const opts = writeOptions(q, req.headers['user-agent'], authenticatedUser(req));
       const options = decodeDeleteOptions(ct, body, q);
       if (options.dryRun) opts.dryRun = true;
       if (info.name === undefined) {

@@ -660,6 +660,8 @@ const SOURCES: Record<string, Record<number, string>> = {
   TokenReviewStatus: { 1: 'authenticated bool', 2: 'user UserInfo', 3: 'error' },
   UserInfo: { 1: 'username', 2: 'uid', 3: 'groups string[]', 4: 'extra map<string,ExtraValue>' },
   ExtraValue: { 1: 'items string[]' },
+  SelfSubjectReview: { 1: 'metadata ObjectMeta', 2: 'status SelfSubjectReviewStatus' },
+  SelfSubjectReviewStatus: { 1: 'userInfo UserInfo' },
 
   // ---- authorization.k8s.io/v1 --------------------------------------------------------------
   SelfSubjectAccessReview: {
@@ -1017,6 +1019,7 @@ export const ROOTS: Readonly<Record<string, string>> = {
   'coordination.k8s.io/v1/Lease': 'Lease',
   'authentication.k8s.io/v1/TokenRequest': 'TokenRequest',
   'authentication.k8s.io/v1/TokenReview': 'TokenReview',
+  'authentication.k8s.io/v1/SelfSubjectReview': 'SelfSubjectReview',
   'authorization.k8s.io/v1/SelfSubjectAccessReview': 'SelfSubjectAccessReview',
   'authorization.k8s.io/v1/SubjectAccessReview': 'SubjectAccessReview',
   'authorization.k8s.io/v1/LocalSubjectAccessReview': 'LocalSubjectAccessReview',
