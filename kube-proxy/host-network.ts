@@ -2,11 +2,8 @@
 // a local device that answers nothing (a bridge with no ports, as the ipvs mode's dummy
 // kube-ipvs0), so a packet to a ClusterIP never follows the default route even before the
 // first sync; and the sysctls kube-proxy's iptables mode needs.
-import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
-
-const exec = promisify(execFile);
+import { run } from '../shared/exec.js';
 
 export interface HostNetworkOptions {
   serviceCIDR: string;
@@ -14,14 +11,7 @@ export interface HostNetworkOptions {
   device: string;
 }
 
-async function ip(args: string[]): Promise<string> {
-  try {
-    return (await exec('ip', args)).stdout;
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new Error(`ip ${args.join(' ')} failed: ${(e.stderr ?? e.message).trim()}`);
-  }
-}
+const ip = (args: string[]) => run('ip', args);
 
 /** A bridge with no ports, created if missing and brought up. */
 export async function ensureDevice(device: string): Promise<void> {
@@ -91,7 +81,7 @@ export async function clearUdpConntrack(entries: { ip: string; port: number; end
     const args = ['-D', '-p', 'udp', '--orig-dst', e.ip, '--orig-port-dst', String(e.port)];
     if (e.endpoint) args.push('--reply-src', e.endpoint);
     // Exit 1 with "0 flow entries have been deleted" is the common, harmless case.
-    await exec('conntrack', args).catch(() => undefined);
+    await run('conntrack', args).catch(() => undefined);
   }
 }
 

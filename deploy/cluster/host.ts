@@ -1,28 +1,15 @@
 // What a cluster puts on the host besides processes: the cluster bridge (the node's
 // address), and what kube-proxy and the kubelet's pod network leave by design (rules,
 // routes, the pod bridge, the service device), removed again by `skiff down`.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import Docker from 'dockerode';
-import { CLUSTER_BRIDGE, NODE_CIDR, NODE_IP } from './layout.js';
+import { ensureDevice, removeServiceRoute } from '../../kube-proxy/host-network.js';
+import { run as sh } from '../../shared/exec.js';
+import { CLUSTER_BRIDGE, NODE_CIDR, NODE_IP, SERVICE_CIDR } from './layout.js';
 import { CLI } from './processes.js';
-
-const exec = promisify(execFile);
-
-async function sh(cmd: string, args: string[]): Promise<string> {
-  try {
-    return (await exec(cmd, args, { maxBuffer: 64 * 1024 * 1024 })).stdout;
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new Error(`${cmd} ${args.join(' ')} failed: ${(e.stderr ?? e.message).trim()}`);
-  }
-}
 
 /** The cluster bridge with the node's address (a bridge with no ports: nothing leaves through it). */
 export async function ensureClusterBridge(): Promise<void> {
-  const links = await sh('ip', ['-o', 'link', 'show']);
-  if (!new RegExp(`^\\d+: ${CLUSTER_BRIDGE}[:@]`, 'm').test(links)) await sh('ip', ['link', 'add', CLUSTER_BRIDGE, 'type', 'bridge']);
-  await sh('ip', ['link', 'set', CLUSTER_BRIDGE, 'up']);
+  await ensureDevice(CLUSTER_BRIDGE);
   const addrs = await sh('ip', ['-o', '-4', 'addr', 'show', 'dev', CLUSTER_BRIDGE]);
   if (!addrs.includes(`${NODE_IP}/`)) await sh('ip', ['addr', 'add', `${NODE_IP}/${NODE_CIDR.split('/')[1]}`, 'dev', CLUSTER_BRIDGE]);
 }
@@ -51,7 +38,6 @@ export async function cleanupNodeNetwork(): Promise<void> {
   const networks = await docker.listNetworks({ filters: { label: ['skiff.pod-network'] } }).catch(() => []);
   for (const n of networks) await docker.getNetwork(n.Id).remove().catch(() => undefined);
   await sh('ip', ['route', 'flush', 'proto', '77']).catch(() => undefined);
-  await sh('ip', ['link', 'del', 'skiff-svc0']).catch(() => undefined);
+  await removeServiceRoute({ serviceCIDR: SERVICE_CIDR, device: 'skiff-svc0' });
   await sh('ip', ['link', 'del', 'skiff-lb0']).catch(() => undefined);
-  await sh('ip', ['route', 'del', 'unreachable', '10.96.0.0/16', 'metric', '4000']).catch(() => undefined);
 }

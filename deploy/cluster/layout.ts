@@ -10,6 +10,8 @@ export const CLUSTER_BRIDGE = 'skiff-br0';
 export const NODE_CIDR = '10.250.0.0/24';
 export const NODE_IP = '10.250.0.1';
 export const CLUSTER_DNS = '10.96.0.10';
+/** The components' defaults for the ClusterIP range (the apiserver's, kube-proxy's, the kubelet's). */
+export const SERVICE_CIDR = '10.96.0.0/16';
 
 export interface Layout {
   dataDir: string;

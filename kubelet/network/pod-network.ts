@@ -8,19 +8,17 @@
 //   chain would drop what arrives for a pod from another node), and a masquerade of pod
 //   traffic leaving the cluster ranges.
 // The routes and rules are the host's: they are written only when the engine is local.
-import { execFile } from 'node:child_process';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import type { Logger } from 'pino';
 import type { Client } from '../../shared/client.js';
+import { run } from '../../shared/exec.js';
 import { Informer } from '../../shared/informer.js';
 import { R } from '../../shared/resources.js';
 import type { KubeObject } from '../../shared/types.js';
 import { dockerOptions } from '../runtime/docker-convert.js';
 import { RuntimeError } from '../runtime/runtime.js';
 
-const exec = promisify(execFile);
 
 /** Routes this kubelet wrote carry this protocol number, so that it can find and prune them. */
 export const ROUTE_PROTO = '77';
@@ -164,7 +162,7 @@ export class PodNetwork {
       'COMMIT',
       '',
     ].join('\n');
-    await run('iptables-restore', ['-w', '5', '--noflush'], payload);
+    await run('iptables-restore', ['-w', '5', '--noflush'], { input: payload });
     await ensureRule('filter', 'FORWARD', ['-m', 'comment', '--comment', 'skiff pod network', '-j', FORWARD_CHAIN]);
     await ensureRule('nat', 'POSTROUTING', ['-m', 'comment', '--comment', 'skiff pod network', '-j', NAT_CHAIN]);
     this.hostRulesDone = true;
@@ -226,22 +224,7 @@ export function gatewayOf(cidr: string): string {
   return parts.join('.');
 }
 
-async function ip(args: string[]): Promise<string> {
-  return run('ip', args);
-}
-
-async function run(cmd: string, args: string[], input?: string): Promise<string> {
-  try {
-    const p = exec(cmd, args);
-    if (input !== undefined) {
-      p.child.stdin?.end(input);
-    }
-    return (await p).stdout;
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new Error(`${cmd} ${args.join(' ')} failed: ${(e.stderr ?? e.message).trim()}`);
-  }
-}
+const ip = (args: string[]) => run('ip', args);
 
 /**
  * Appends the rule when missing. Last, as a CNI plugin's: kube-proxy's service rules (which
@@ -249,7 +232,7 @@ async function run(cmd: string, args: string[], input?: string): Promise<string>
  */
 async function ensureRule(table: string, chain: string, rule: string[]): Promise<void> {
   try {
-    await exec('iptables', ['-w', '5', '-t', table, '-C', chain, ...rule]);
+    await run('iptables', ['-w', '5', '-t', table, '-C', chain, ...rule]);
   } catch {
     // -C exits 1 when the rule is missing.
     await run('iptables', ['-w', '5', '-t', table, '-A', chain, ...rule]);

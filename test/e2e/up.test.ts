@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, freePort } from '../support/apiserver.js';
+import { until } from '../support/until.js';
 
 const exec = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'skiff-up-'));
@@ -29,20 +30,7 @@ async function kubectl(args: string[]): Promise<string> {
   return r.stdout;
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 120_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`timed out waiting for ${what}: ${String(last)}`);
-}
+const untilUp = <T>(what: string, fn: () => Promise<T | undefined | false>) => until(what, fn, 120_000, () => '', 300);
 
 const up = () => skiff(['up', '--data-dir', dir, '--apiserver-port', String(port), '--node-name', NODE]);
 
@@ -70,7 +58,7 @@ describe('skiff up, status, down', () => {
     await kubectl(['create', 'deployment', 'hello-node', '--image=skiff/hello-node:1.0', '--port=8080']);
     await kubectl(['expose', 'deployment', 'hello-node', '--type=NodePort', '--port=8080']);
     const nodePort = Number(await kubectl(['get', 'svc', 'hello-node', '-o', 'jsonpath={.spec.ports[0].nodePort}']));
-    const body = await until('Hello World! on the NodePort', async () => {
+    const body = await untilUp('Hello World! on the NodePort', async () => {
       const r = await fetch(`http://127.0.0.1:${nodePort}/`, { signal: AbortSignal.timeout(2000) });
       return r.ok ? (await r.text()).trim() : undefined;
     });
@@ -99,7 +87,7 @@ describe('skiff up, status, down', () => {
     expect(r.code, r.out).toBe(0);
     expect(await kubectl(['get', 'configmap', 'keep-me', '-o', 'jsonpath={.data.a}'])).toBe('1');
     const nodePort = Number(await kubectl(['get', 'svc', 'hello-node', '-o', 'jsonpath={.spec.ports[0].nodePort}']));
-    const body = await until('hello-node converged again', async () => {
+    const body = await untilUp('hello-node converged again', async () => {
       const res = await fetch(`http://127.0.0.1:${nodePort}/`, { signal: AbortSignal.timeout(2000) });
       return res.ok ? (await res.text()).trim() : undefined;
     });

@@ -3,18 +3,17 @@
 // each its own process. The node's InternalIP sits on a veth whose other end is a network
 // namespace playing a caller outside the cluster (no default route there: DESIGN.md's
 // safety rule). cleanup() removes what it made: pods' containers, rules, routes, links.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import Docker from 'dockerode';
 import { NODE_LABEL } from '../../kubelet/container-spec.js';
+import { run } from '../../shared/exec.js';
 import { cleanupNodeNetwork } from '../../deploy/cluster/host.js';
 import { startApiserver, startComponent, startControllerManager, type ApiserverProcess, type ComponentProcess } from './apiserver.js';
 import { Kubectl } from './kubectl.js';
+import { until } from './until.js';
 
-const exec = promisify(execFile);
 
 export const CLUSTER_DNS = '10.96.0.10';
 
@@ -27,14 +26,8 @@ export interface ClusterOptions {
   kubeProxyArgs?: string[];
 }
 
-export async function sh(cmd: string, args: string[], timeoutMs = 30_000): Promise<string> {
-  try {
-    return (await exec(cmd, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 })).stdout;
-  } catch (err) {
-    const e = err as { stderr?: string; stdout?: string; message: string };
-    throw new Error(`${cmd} ${args.join(' ')} failed: ${e.message}\n${e.stderr ?? ''}${e.stdout ?? ''}`);
-  }
-}
+/** A host command with a hard time bound; its stdout. */
+export const sh = (cmd: string, args: string[], timeoutMs = 30_000): Promise<string> => run(cmd, args, { timeoutMs });
 
 export class NodeCluster {
   api!: ApiserverProcess;
@@ -107,19 +100,8 @@ export class NodeCluster {
     ]);
   }
 
-  async until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    while (Date.now() < deadline) {
-      try {
-        const v = await fn();
-        if (v) return v;
-      } catch (err) {
-        last = err;
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}\n${this.logs()}`);
+  until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
+    return until(what, fn, timeoutMs, () => this.logs());
   }
 
   logs(): string {

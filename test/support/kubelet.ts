@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { until } from './until.js';
 import { NODE_LABEL } from '../../kubelet/container-spec.js';
 import { cleanupNodeNetwork } from '../../deploy/cluster/host.js';
 import { DockerRuntime } from '../../kubelet/runtime/docker.js';
@@ -77,20 +78,8 @@ export class KubeletHarness {
     await exited;
   }
 
-  until = async <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    while (Date.now() < deadline) {
-      try {
-        const v = await fn();
-        if (v) return v;
-      } catch (err) {
-        last = err;
-      }
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}\n--- kubelet output (tail) ---\n${this.out.slice(-4000)}`);
-  };
+  until = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> =>
+    until(what, fn, timeoutMs, () => `--- kubelet output (tail) ---\n${this.out.slice(-4000)}`);
 
   pod = (name: string, spec: Record<string, unknown>): KubeObject => ({
     apiVersion: 'v1',
