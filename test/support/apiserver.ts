@@ -3,11 +3,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
-/** The package root, from test/support or from its compiled copy in dist/test/support. */
-export const ROOT = resolve(import.meta.dirname, import.meta.dirname.includes('/dist/') ? '../../..' : '../..');
-export const CLI = join(ROOT, 'dist/shared/cli.js');
+/** The package root and the built CLI, found the same way as `skiff up` finds them. */
+export { CLI, ROOT } from '../../deploy/cluster/processes.js';
+import { CLI } from '../../deploy/cluster/processes.js';
 
 /**
  * Every process the test helpers start, killed when the test process exits, so that a
