@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { Client } from '../shared/client.js';
 import { ApiEventRecorder } from '../shared/events.js';
 import type { FlagSpec } from '../shared/flags.js';
+import { connectionFlags, connectionOrExit } from '../shared/kubeconfig.js';
 import { InformerFactory } from '../shared/informer-factory.js';
 import { runLeaderElection } from '../shared/leaderelection.js';
 import { rootLogger } from '../shared/log.js';
@@ -48,7 +49,7 @@ export const CONTROLLERS: Record<string, ControllerFactory> = {
 };
 
 export const flags: FlagSpec[] = [
-  { name: 'server', help: 'URL of the apiserver', default: 'http://127.0.0.1:8080' },
+  ...connectionFlags(),
   { name: 'controllers', help: `Comma-separated controllers to run (* for all); available: ${Object.keys(CONTROLLERS).join(', ')}`, default: '*' },
   { name: 'leader-elect', help: 'Act only while holding the kube-system/kube-controller-manager Lease', default: true, type: 'boolean' },
   { name: 'leader-elect-lease-duration', help: 'Seconds a lease is valid without renewal', default: 13 },
@@ -66,7 +67,7 @@ export const flags: FlagSpec[] = [
 
 export async function main(f: Record<string, string | number | boolean>): Promise<void> {
   const log = rootLogger('controller-manager', String(f.v));
-  const client = new Client(String(f.server), 'skiff-controller-manager');
+  const client = new Client(connectionOrExit(f, 'controller-manager'), 'skiff-controller-manager');
   const wanted = String(f.controllers).split(',').map((s) => s.trim());
   const names = wanted.includes('*') ? Object.keys(CONTROLLERS) : wanted;
   const unknown = names.filter((n) => !CONTROLLERS[n]);

@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { Client } from '../shared/client.js';
 import type { FlagSpec } from '../shared/flags.js';
+import { connectionFlags, connectionOrExit } from '../shared/kubeconfig.js';
 import { Informer } from '../shared/informer.js';
 import { rootLogger, type Logger } from '../shared/log.js';
 import { R } from '../shared/resources.js';
@@ -18,7 +19,7 @@ import { JUMPS, PREFIX } from './rules.js';
 export const summary = 'Programs iptables so that Services (ClusterIP, NodePort, LoadBalancer) reach their endpoints from this node.';
 
 export const flags: FlagSpec[] = [
-  { name: 'server', help: 'URL of the apiserver', default: 'http://127.0.0.1:8080' },
+  ...connectionFlags(),
   { name: 'hostname-override', help: 'Name of this node (its endpoints are the local ones)', default: hostname() },
   { name: 'cluster-cidr', help: 'The pods\' range: traffic to a ClusterIP from outside it is masqueraded', default: '10.244.0.0/16' },
   { name: 'service-cluster-ip-range', help: 'The ClusterIP range: routed to --service-device, and what no Service holds is rejected', default: '10.96.0.0/16' },
@@ -63,7 +64,7 @@ export async function main(f: Record<string, string | number | boolean>): Promis
   routeCheck.unref();
   for (const w of await ensureSysctls()) log.warn(w);
 
-  const client = new Client(String(f.server), 'skiff-kube-proxy');
+  const client = new Client(connectionOrExit(f, 'kube-proxy'), 'skiff-kube-proxy');
   const services = new Informer(client, R.services, log.child({ informer: 'services' }));
   const endpoints = new Informer(client, R.endpoints, log.child({ informer: 'endpoints' }));
   const proxier = new Proxier({

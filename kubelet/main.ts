@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { Client } from '../shared/client.js';
 import type { FlagSpec } from '../shared/flags.js';
+import { connectionFlags, connectionOrExit } from '../shared/kubeconfig.js';
 import { rootLogger } from '../shared/log.js';
 import { Kubelet } from './agent.js';
 import { HollowKubelet } from './hollow.js';
@@ -17,7 +18,7 @@ import { watchControlFile } from './hollow/control.js';
 export const summary = 'Runs the pods bound to this node in Docker (--hollow: simulated nodes, no containers).';
 
 export const flags: FlagSpec[] = [
-  { name: 'server', help: 'URL of the apiserver', default: 'http://127.0.0.1:8080' },
+  ...connectionFlags(),
   { name: 'hollow', help: 'Simulate the node(s): register, heartbeat and report bound pods Running without Docker', default: false, type: 'boolean' },
   { name: 'node-name', help: 'Name of the node (the prefix of the names with --nodes)', default: hostname() },
   { name: 'hostname-override', help: 'Name of the node, if not --node-name (as Kubernetes\' kubelet)', type: 'string' },
@@ -75,7 +76,7 @@ export async function main(f: Record<string, string | number | boolean>): Promis
     process.exit(2);
   }
   const kubelet = new HollowKubelet({
-    client: new Client(String(f.server), 'skiff-kubelet'),
+    client: new Client(connectionOrExit(f, 'kubelet'), 'skiff-kubelet'),
     log,
     nodeNames,
     leaseDurationSeconds: Number(f['lease-duration']),
@@ -126,7 +127,7 @@ async function runKubelet(f: Record<string, string | number | boolean>, log: Ret
   }
   const dockerHost = f['docker-host'] === undefined ? undefined : String(f['docker-host']);
   const runtime = new DockerRuntime({ host: dockerHost, pauseImage: String(f['pod-infra-container-image']) });
-  const client = new Client(String(f.server), 'skiff-kubelet');
+  const client = new Client(connectionOrExit(f, 'kubelet'), 'skiff-kubelet');
   const network = new PodNetwork({
     client,
     log: log.child({ component: 'pod-network' }),

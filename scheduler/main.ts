@@ -5,6 +5,7 @@ import { hostname } from 'node:os';
 import { Client } from '../shared/client.js';
 import { ApiEventRecorder } from '../shared/events.js';
 import type { FlagSpec } from '../shared/flags.js';
+import { connectionFlags, connectionOrExit } from '../shared/kubeconfig.js';
 import { Informer } from '../shared/informer.js';
 import { runLeaderElection } from '../shared/leaderelection.js';
 import { rootLogger } from '../shared/log.js';
@@ -16,7 +17,7 @@ import { Scheduler } from './scheduler.js';
 export const summary = 'Binds pending pods to nodes (filter, then score).';
 
 export const flags: FlagSpec[] = [
-  { name: 'server', help: 'URL of the apiserver', default: 'http://127.0.0.1:8080' },
+  ...connectionFlags(),
   { name: 'scheduler-name', help: 'Schedule the pods whose spec.schedulerName is this', default: 'default-scheduler' },
   { name: 'leader-elect', help: 'Act only while holding the kube-system/kube-scheduler Lease', default: true, type: 'boolean' },
   { name: 'leader-elect-lease-duration', help: 'Seconds a lease is valid without renewal', default: 13 },
@@ -30,7 +31,7 @@ export const flags: FlagSpec[] = [
 export async function main(f: Record<string, string | number | boolean>): Promise<void> {
   const log = rootLogger('scheduler', String(f.v));
   const schedulerName = String(f['scheduler-name']);
-  const client = new Client(String(f.server), 'skiff-scheduler');
+  const client = new Client(connectionOrExit(f, 'scheduler'), 'skiff-scheduler');
   // As kube-scheduler: terminal pods hold no resources, so they are not even watched.
   const pods = new Informer(client, R.pods, log.child({ informer: 'pods' }), { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' });
   const nodes = new Informer(client, R.nodes, log.child({ informer: 'nodes' }));

@@ -3,6 +3,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { ApiError, type Status } from './errors.js';
+import type { Connection } from './kubeconfig.js';
 import type { KubeList, KubeObject, WatchEvent } from './types.js';
 
 export interface ResourceRef {
@@ -26,14 +27,22 @@ export interface WatchQuery extends ListQuery {
 }
 
 export class Client {
+  readonly server: string;
   private readonly agent: http.Agent;
+  private readonly auth: Record<string, string>;
+  private readonly tls: Pick<https.AgentOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized'>;
 
+  /** `connection`: a URL (no credentials: the plain loopback port) or a kubeconfig's Connection. */
   constructor(
-    readonly server: string,
+    connection: string | Connection,
     private readonly userAgent = 'skiff',
     maxSockets = 64,
   ) {
-    this.agent = server.startsWith('https:') ? new https.Agent({ keepAlive: true, maxSockets }) : new http.Agent({ keepAlive: true, maxSockets });
+    const c: Connection = typeof connection === 'string' ? { server: connection } : connection;
+    this.server = c.server.replace(/\/+$/, '');
+    this.auth = c.token ? { authorization: `Bearer ${c.token}` } : {};
+    this.tls = { ca: c.ca, cert: c.cert, key: c.key, rejectUnauthorized: !c.insecureSkipTLSVerify };
+    this.agent = this.server.startsWith('https:') ? new https.Agent({ keepAlive: true, maxSockets, ...this.tls }) : new http.Agent({ keepAlive: true, maxSockets });
   }
 
   path(r: ResourceRef, namespace?: string, name?: string, sub?: string): string {
@@ -62,7 +71,7 @@ export class Client {
    */
   private send(method: string, path: string, payload: string | undefined, contentType: string): Promise<{ status: number; text: string }> {
     const url = new URL(path, this.server);
-    const headers: Record<string, string | number> = { accept: 'application/json', 'user-agent': this.userAgent };
+    const headers: Record<string, string | number> = { accept: 'application/json', 'user-agent': this.userAgent, ...this.auth };
     if (payload !== undefined) {
       headers['content-type'] = contentType;
       headers['content-length'] = Buffer.byteLength(payload);
@@ -115,11 +124,15 @@ export class Client {
       .filter(([, v]) => v !== undefined && v !== '')
       .map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`)
       .join('&');
-    const res = await fetch(`${this.server}${this.path(r, namespace)}?${query}`, { headers: { accept: 'application/json', 'user-agent': this.userAgent }, signal });
-    if (!res.ok) throw toApiError(res.status, await res.text());
+    const res = await this.open(`${this.path(r, namespace)}?${query}`, signal);
+    if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) > 299) {
+      const chunks: Buffer[] = [];
+      for await (const c of res) chunks.push(c as Buffer);
+      throw toApiError(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'));
+    }
     const decoder = new TextDecoder();
     let buf = '';
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    for await (const chunk of res as AsyncIterable<Uint8Array>) {
       buf += decoder.decode(chunk, { stream: true });
       let nl: number;
       while ((nl = buf.indexOf('\n')) >= 0) {
@@ -128,6 +141,20 @@ export class Client {
         if (line.trim()) yield JSON.parse(line) as WatchEvent<T>;
       }
     }
+  }
+
+  /** A streaming GET (watch) on its own connection, ended by `signal`. */
+  private open(path: string, signal?: AbortSignal): Promise<http.IncomingMessage> {
+    const url = new URL(path, this.server);
+    const request = url.protocol === 'https:' ? https.request : http.request;
+    const headers = { accept: 'application/json', 'user-agent': this.userAgent, ...this.auth };
+    const tls = url.protocol === 'https:' ? this.tls : {};
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
+      const req = request(url, { method: 'GET', headers, signal, ...tls }, resolve);
+      req.on('error', reject);
+      req.end();
+    });
   }
 }
 

@@ -15,7 +15,7 @@ import type { KubeObject } from '../../shared/types.js';
 import { UdpForwarder, parseUpstream } from './forward.js';
 import { startHealthServer } from './health.js';
 import { ClusterIndex } from './index.js';
-import { serverFromKubeconfig } from './kubeconfig.js';
+import { connectionFlags, connectionOrExit } from '../../shared/kubeconfig.js';
 import { DnsMetrics } from './metrics.js';
 import { canonicalName } from './names.js';
 import type { ZoneConfig } from './records.js';
@@ -26,8 +26,7 @@ import { ServiceRegistration } from './service-registration.js';
 export const summary = 'Serves cluster DNS (Services, Endpoints, pods) from informers, as CoreDNS\'s kubernetes plugin.';
 
 export const flags: FlagSpec[] = [
-  { name: 'server', help: 'URL of the apiserver (default http://127.0.0.1:8080, or the server of --kubeconfig)', type: 'string' },
-  { name: 'kubeconfig', help: 'Kubeconfig whose current context names the apiserver', type: 'string' },
+  ...connectionFlags(),
   { name: 'bind-address', help: 'Address the DNS (UDP and TCP) and health listeners bind to', default: '0.0.0.0' },
   { name: 'port', help: 'DNS port, UDP and TCP (0: pick a free one and log it)', default: 53 },
   { name: 'cluster-domain', help: 'The cluster domain this server is authoritative for', default: 'cluster.local' },
@@ -76,15 +75,7 @@ export async function main(f: Record<string, string | number | boolean>): Promis
   if (!isIP(advertiseAddress)) fail(`--advertise-address needs an IP address, got ${JSON.stringify(advertiseAddress)}`);
   const upstream = f.upstream ? parseUpstream(String(f.upstream)) : undefined;
   if (f.upstream && !upstream) fail(`--upstream needs IP[:port] (IPv6 as [IP]:port), got ${JSON.stringify(f.upstream)}`);
-  let server = 'http://127.0.0.1:8080';
-  try {
-    if (f.server) server = String(f.server);
-    else if (f.kubeconfig) server = serverFromKubeconfig(String(f.kubeconfig));
-  } catch (err) {
-    fail((err as Error).message);
-  }
-
-  const client = new Client(server, 'skiff-dns');
+  const client = new Client(connectionOrExit(f, 'dns'), 'skiff-dns');
   const factory = new InformerFactory(client, log);
   const namespaces = factory.for(R.namespaces);
   const services = factory.for(R.services);
@@ -104,7 +95,7 @@ export async function main(f: Record<string, string | number | boolean>): Promis
   zone.localPort = dnsPort;
   const health = await startHealthServer(bindAddress, healthPort, () => index.synced, metrics).catch((err: Error) => fail(`cannot serve /health on ${bindAddress}:${healthPort}: ${err.message}`));
   const boundHealthPort = (health.address() as AddressInfo).port;
-  log.info({ address: bindAddress, port: dnsPort, healthPort: boundHealthPort, domain, ttl, upstream: f.upstream || undefined, server }, 'serving cluster DNS');
+  log.info({ address: bindAddress, port: dnsPort, healthPort: boundHealthPort, domain, ttl, upstream: f.upstream || undefined, server: client.server }, 'serving cluster DNS');
 
   const registration = f['register-service']
     ? new ServiceRegistration({ client, services, endpoints, cfg: { serviceIP, advertiseAddress, dnsPort, metricsPort: boundHealthPort }, log: log.child({ controller: 'service-registration' }) })

@@ -1,9 +1,5 @@
-// The name forms of the schema and the address forms CoreDNS uses, and --kubeconfig's server.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// The name forms of the schema and the address forms CoreDNS uses.
 import { describe, expect, it } from 'vitest';
-import { KubeconfigError, serverFromKubeconfig } from './kubeconfig.js';
 import { addressFromReverse, canonicalIPv6, ipFromDashed, matchZone, parseRequest } from './names.js';
 
 describe('parseRequest', () => {
@@ -33,21 +29,5 @@ describe('addresses', () => {
     expect(canonicalIPv6('1:0:2:3:4:5:6:7')).toBe('1:0:2:3:4:5:6:7');
     expect(matchZone('x.in-addr.arpa', ['in-addr.arpa', 'ip6.arpa'])).toBe('in-addr.arpa');
     expect(matchZone('xin-addr.arpa', ['in-addr.arpa'])).toBeUndefined();
-  });
-});
-
-describe('serverFromKubeconfig', () => {
-  it('reads the server of the current context, and says what is missing', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'skiff-dns-kubeconfig-'));
-    try {
-      const path = join(dir, 'config');
-      writeFileSync(path, 'apiVersion: v1\nkind: Config\ncurrent-context: b\ncontexts:\n- {name: a, context: {cluster: one}}\n- {name: b, context: {cluster: two}}\nclusters:\n- {name: one, cluster: {server: "http://127.0.0.1:1"}}\n- {name: two, cluster: {server: "http://127.0.0.1:2"}}\n');
-      expect(serverFromKubeconfig(path)).toBe('http://127.0.0.1:2');
-      writeFileSync(path, 'current-context: nope\ncontexts: []\n');
-      expect(() => serverFromKubeconfig(path)).toThrow(KubeconfigError);
-      expect(() => serverFromKubeconfig(join(dir, 'missing'))).toThrow(/reading kubeconfig/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });
