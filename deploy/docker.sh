@@ -2,7 +2,7 @@
 # Makes sure a local Docker engine answers on /var/run/docker.sock. Idempotent and safe
 # to run while an engine already runs (it then only checks, in well under a second).
 #
-#  1. installs Debian's docker.io, iptables, iproute2, conntrack, busybox-static, gcc, libc6-dev when one
+#  1. installs Debian's docker.io, iptables, iproute2, conntrack, busybox-static, gcc, libc6-dev, docker-registry when one
 #     is missing (apt-get update only then);
 #  2. when no engine answers: checks the cgroup mounts, picks a storage driver that works
 #     on this filesystem (overlay2, else vfs; overlay2 failing in dockerd → vfs), starts
@@ -55,7 +55,7 @@ wait_engine() {
 # --- 1. packages -----------------------------------------------------------------------
 missing=()
 pkg_ok() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q '^install ok installed$'; }
-for p in docker.io iptables iproute2 conntrack busybox-static gcc libc6-dev; do pkg_ok "$p" || missing+=("$p"); done
+for p in docker.io iptables iproute2 conntrack busybox-static gcc libc6-dev docker-registry; do pkg_ok "$p" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
   [ "$(id -u)" = 0 ] || fail "missing Debian packages: ${missing[*]}; run this script as root"
   say "installing ${missing[*]} (apt-get)"
