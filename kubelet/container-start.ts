@@ -220,10 +220,12 @@ export class ContainerStarter {
   }
 
   /**
-   * The image under the container's imagePullPolicy (kuberuntime's EnsureImageExists). No
-   * registry is reachable, so nothing is pulled: Never and a missing image give
-   * ErrImageNeverPull; otherwise a missing image gives ErrImagePull, then ImagePullBackOff
-   * until the back-off ends. Always with the image present runs the local image.
+   * The image under the container's imagePullPolicy (kuberuntime's EnsureImageExists).
+   * Never and a missing image give ErrImageNeverPull. When the runtime may pull (a node of
+   * `skiff up --nodes N`, whose engine's only registry is the cluster's), a missing image, or
+   * any image under Always, is pulled; otherwise nothing is pulled, and Always with the image
+   * present runs the local image. A missing image that is not pulled gives ErrImagePull, then
+   * ImagePullBackOff until the back-off ends.
    */
   private async checkImage(pod: KubeObject, c: V1Container, waiting: Map<string, Waiting>): Promise<boolean> {
     const d = this.d;
@@ -239,8 +241,35 @@ export class ContainerStarter {
       d.requeueAfter(key, e.lastUpdate + e.backoffMs - now + 20);
       return false;
     }
+    const pull = d.runtime.pullImage?.bind(d.runtime);
+    const present = await d.runtime.ensureImage(c.image).then(
+      () => true,
+      (err: unknown) => {
+        if (!isRuntimeError(err, 'ImageNotFound')) throw err;
+        return false;
+      },
+    );
+    if (pull && policy !== 'Never' && (!present || policy === 'Always')) {
+      d.recorder.event(pod, 'Normal', 'Pulling', `Pulling image "${c.image}"`);
+      const t0 = Date.now();
+      try {
+        await pull(c.image);
+        d.imageBackoff.reset(ikey);
+        d.recorder.event(pod, 'Normal', 'Pulled', `Successfully pulled image "${c.image}" in ${Date.now() - t0}ms`);
+        return true;
+      } catch (err) {
+        if (!isRuntimeError(err, 'ImageNotFound')) throw err;
+        const backoff = d.imageBackoff.next(ikey, now);
+        const message = `failed to pull image "${c.image}": ${err.message}`;
+        waiting.set(c.name, { reason: 'ErrImagePull', message });
+        d.recorder.event(pod, 'Warning', 'Failed', `Failed to pull image "${c.image}": ${err.message}`);
+        d.recorder.event(pod, 'Warning', 'Failed', 'Error: ErrImagePull');
+        d.requeueAfter(key, Math.min(1000, backoff / 2));
+        return false;
+      }
+    }
     try {
-      await d.runtime.ensureImage(c.image);
+      if (!present) await d.runtime.ensureImage(c.image);
       d.imageBackoff.reset(ikey);
       const note = policy === 'Always' ? '; pull policy Always, but no registry is reachable from this machine: the local image was used' : '';
       d.recorder.event(pod, 'Normal', 'Pulled', `Container image "${c.image}" already present on machine${note}`);

@@ -37,6 +37,12 @@ export interface DockerRuntimeOptions {
   pauseImage?: string;
   /** Docker network of the sandboxes (default: Docker's "bridge"). */
   network?: string;
+  /**
+   * Pull missing images through the engine (its registry mirror). Off by default: these
+   * machines reach no registry, and a pull must never try to leave the machine; on only for
+   * engines whose only way out is the cluster's registry (`skiff up --nodes N`).
+   */
+  pull?: boolean;
 }
 
 export class DockerRuntime implements ContainerRuntime {
@@ -44,12 +50,28 @@ export class DockerRuntime implements ContainerRuntime {
   private readonly docker: Docker;
   private readonly pauseImage: string;
   private readonly network: string;
+  /** Present when the engine may pull (DockerRuntimeOptions.pull). */
+  readonly pullImage?: (image: string) => Promise<void>;
 
   constructor(opts: DockerRuntimeOptions = {}) {
     this.host = opts.host || process.env.DOCKER_HOST || DEFAULT_DOCKER_HOST;
     this.docker = new Docker(dockerOptions(this.host));
     this.pauseImage = opts.pauseImage ?? DEFAULT_PAUSE_IMAGE;
     this.network = opts.network ?? 'bridge';
+    if (opts.pull) this.pullImage = (image) => this.pull(image);
+  }
+
+  /** docker pull, to the end of its progress stream; a failure in the stream is ErrImagePull's reason. */
+  private async pull(image: string): Promise<void> {
+    const ref = /:[^/]+$|@/.test(image) ? image : `${image}:latest`;
+    const stream = await this.call(() => this.docker.pull(ref) as Promise<NodeJS.ReadableStream>, 'ImageNotFound');
+    await new Promise<void>((resolve, reject) =>
+      this.docker.modem.followProgress(stream, (err: Error | null, out: { error?: string; errorDetail?: { message?: string } }[]) => {
+        const failed = err?.message ?? out?.find((o) => o.error)?.error;
+        if (failed) reject(new RuntimeError('ImageNotFound', `pulling ${ref}: ${failed}`, 404));
+        else resolve();
+      }),
+    );
   }
 
   async version(): Promise<string> {
@@ -63,6 +85,7 @@ export class DockerRuntime implements ContainerRuntime {
   }
 
   async createSandbox(pod: PodSandboxConfig): Promise<string> {
+    if (this.pullImage) await this.ensureImage(this.pauseImage).catch(() => this.pullImage!(this.pauseImage));
     const labels = {
       ...pod.labels,
       [LABELS.podUid]: pod.uid,

@@ -161,8 +161,10 @@ export interface RuntimeEvent {
 export interface ContainerRuntime {
   /** "docker://20.10.24", for the Node's nodeInfo.containerRuntimeVersion. */
   version(): Promise<string>;
-  /** The image, or RuntimeError ImageNotFound: nothing is ever pulled. */
+  /** The image if present, or RuntimeError ImageNotFound (ensureImage never pulls). */
   ensureImage(image: string): Promise<ImageInfo>;
+  /** Pulls an image (ImageNotFound with the reason); absent: this runtime never pulls. */
+  pullImage?(image: string): Promise<void>;
   /** Creates and starts the pod's pause container; its ID is the sandbox ID. */
   createSandbox(pod: PodSandboxConfig): Promise<string>;
   /** Creates (does not start) a container in the sandbox's network, IPC (and PID) namespaces. */
