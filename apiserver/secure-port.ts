@@ -19,6 +19,7 @@ import { lookupResource, storageKey, storagePrefix } from './registry/resources.
 import type { Registry } from './registry/store.js';
 import type { ServiceAccountTokenConfig } from './registry/token-request.js';
 import type { Storage } from './storage/interface.js';
+import type { AnonymousPolicy } from './auth/authentication-config.js';
 
 export interface SecureServingOptions {
   /** 0: no secure port. */
@@ -27,7 +28,7 @@ export interface SecureServingOptions {
   keyFile: string;
   clientCAFile: string;
   tokenAuthFile: string;
-  anonymousAuth: boolean;
+  anonymousAuth: AnonymousPolicy;
   /** --authorization-mode, in order: AlwaysAllow, AlwaysDeny, Node, RBAC. */
   authorizationModes: string[];
 }
@@ -116,7 +117,7 @@ export function secureServing(opts: SecureServingOptions, storage: Storage, sa: 
     now: sa.now,
   });
   const filter = async (req: FastifyRequest) => {
-    let user = await authenticator.authenticate({ headers: req.headers, socket: req.raw.socket });
+    let user = await authenticator.authenticate({ headers: req.headers, socket: req.raw.socket, path: req.url.split('?')[0] });
     user = impersonate(req.headers, user, authorizer) ?? user;
     users.set(req.raw, user);
     const attrs = requestInfo({ method: req.method, url: req.url, headers: req.headers });

@@ -11,6 +11,7 @@ import { ApiError } from '../../shared/errors.js';
 import { ANONYMOUS_USER, SYSTEM_AUTHENTICATED, SYSTEM_UNAUTHENTICATED, type UserInfo } from './authorizer.js';
 import { verifyServiceAccountToken, type ObjectLookup } from './service-account-token.js';
 import type { ServiceAccountTokenConfig } from '../registry/token-request.js';
+import { anonymousAllowed, type AnonymousPolicy } from './authentication-config.js';
 
 export const BOOTSTRAP_TOKEN_SECRET_PREFIX = 'bootstrap-token-';
 export const BOOTSTRAP_TOKEN_SECRET_TYPE = 'bootstrap.kubernetes.io/token';
@@ -77,13 +78,16 @@ export interface AuthenticatorOptions {
   serviceAccounts?: { config: ServiceAccountTokenConfig; lookup: ObjectLookup };
   /** kube-system's Secret of that name, for bootstrap tokens; absent: no bootstrap token authenticator. */
   bootstrapSecret?: (name: string) => SecretLike | undefined;
-  anonymous: boolean;
+  /** --anonymous-auth, or the paths of --authentication-config's anonymous conditions. */
+  anonymous: AnonymousPolicy;
   now?: () => Date;
 }
 
 export interface AuthRequest {
   headers: Record<string, string | string[] | undefined>;
   socket: unknown;
+  /** The request's path without its query (anonymous conditions match on it). */
+  path?: string;
 }
 
 const withAuthenticated = (u: UserInfo): UserInfo => (u.groups.includes(SYSTEM_AUTHENTICATED) ? u : { ...u, groups: [...u.groups, SYSTEM_AUTHENTICATED] });
@@ -107,7 +111,7 @@ export class RequestAuthenticator {
       if (user) return withAuthenticated(user);
       failed = true;
     }
-    if (failed || !this.opts.anonymous) throw unauthorized();
+    if (failed || !anonymousAllowed(this.opts.anonymous, req.path ?? '')) throw unauthorized();
     return { name: ANONYMOUS_USER, groups: [SYSTEM_UNAUTHENTICATED] };
   }
 

@@ -54,6 +54,7 @@ export function bootstrapClusterRoleBindingObjects(): Array<ClusterRoleBinding &
     binding('system:node-proxier', 'system:node-proxier', [user('system:kube-proxy')]),
     binding('system:kube-controller-manager', 'system:kube-controller-manager', [user('system:kube-controller-manager')]),
     binding('system:kube-dns', 'system:kube-dns', [serviceAccount('kube-system', 'kube-dns')]),
+    binding('system:skiff-dns', 'system:skiff-dns', [user('system:skiff-dns')]),
     binding('system:kube-scheduler', 'system:kube-scheduler', [user('system:kube-scheduler')]),
     binding('system:volume-scheduler', 'system:volume-scheduler', [user('system:kube-scheduler')]),
     // Kept without subjects, as upstream: kubelets are authorized by the Node authorizer.

@@ -194,6 +194,12 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule(['list', 'watch'], [DISCOVERY], ['endpointslices']),
     ]),
     clusterRole('system:kube-dns', [rule(['list', 'watch'], [LEGACY], ['endpoints', 'services'])]),
+    // skiff's cluster DNS (`skiff dns`): CoreDNS's reads, and it keeps kube-system/kube-dns itself.
+    clusterRole('system:skiff-dns', [
+      rule(['list', 'watch'], [LEGACY], ['endpoints', 'services', 'namespaces']),
+      rule(['get', 'create', 'update'], [LEGACY], ['endpoints', 'services']),
+      eventsRule(),
+    ]),
     clusterRole('system:kube-scheduler', [
       eventsRule(),
       rule(['create'], [COORDINATION], ['leases']),
