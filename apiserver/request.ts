@@ -206,7 +206,8 @@ function parseJson(raw: string, strict = false): unknown {
   try {
     v = JSON.parse(raw);
   } catch (err) {
-    throw errors.badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message}`);
+    // Node's message quotes the input; a Secret's body must never reach a log line.
+    throw errors.badRequest(`couldn't get version/kind; json parse error: ${(err as Error).message.replace(/, ".*" is not valid JSON$/s, ' is not valid JSON')}`);
   }
   checkNesting(v);
   if (strict) {
@@ -220,7 +221,7 @@ function parseYaml(raw: string, strict = false): unknown {
   checkYamlNesting(raw);
   let docs: YAML.Document.Parsed[];
   try {
-    docs = YAML.parseAllDocuments(raw, { uniqueKeys: strict }) as YAML.Document.Parsed[];
+    docs = YAML.parseAllDocuments(raw, { uniqueKeys: strict, prettyErrors: false }) as YAML.Document.Parsed[];
   } catch (err) {
     throw errors.badRequest(`error converting YAML to JSON: ${(err as Error).message}`);
   }

@@ -6,10 +6,15 @@
 // together); only after the batch is on disk do readers see the write, watchers get the
 // event and the client get its 2xx. A kill -9 therefore never loses an acknowledged
 // write, and the revision never goes backwards across restarts.
+//
+// With --encryption-provider-config the bytes of encrypted resources are sealed on their
+// way to disk (the object entry, and the object states inside its watch-log entry) and
+// opened on load; in memory everything stays decoded (encryption.ts).
 import { Level } from 'level';
 import type { Logger } from 'pino';
 import { errors } from '../../shared/errors.js';
 import type { KubeObject } from '../../shared/types.js';
+import { StorageTransformers } from './encryption.js';
 import type { Storage, StorageEvent, StoredObject, TxnResult, WatchHandle } from './interface.js';
 
 const OBJ = 'o:';
@@ -30,7 +35,7 @@ interface Watcher {
   onEvent: (e: StorageEvent) => void;
 }
 
-type BatchOp = { type: 'put'; key: string; value: string } | { type: 'del'; key: string };
+type BatchOp = { type: 'put'; key: string; value: string | Buffer; valueEncoding?: 'buffer' } | { type: 'del'; key: string };
 
 export interface LevelStorageOptions {
   dir: string;
@@ -38,6 +43,8 @@ export interface LevelStorageOptions {
   watchCacheSize?: number;
   /** ... and at most this many bytes of them (objects can be megabytes each). */
   watchCacheBytes?: number;
+  /** Encryption at rest (--encryption-provider-config); absent: everything plaintext. */
+  encryption?: StorageTransformers;
   log: Logger;
 }
 
@@ -64,17 +71,26 @@ export class LevelStorage implements Storage {
   private readonly cacheMaxBytes: number;
   private cacheBytes = 0;
   private readonly log: Logger;
+  private readonly encryption: StorageTransformers;
+  /** Keys loaded from disk in a form other than the one a write would store (old key, plaintext). */
+  private readonly stale = new Set<string>();
 
   private constructor(opts: LevelStorageOptions) {
     this.db = new Level<string, string>(opts.dir, { valueEncoding: 'utf8' });
     this.cacheSize = opts.watchCacheSize ?? 20_000;
     this.cacheMaxBytes = opts.watchCacheBytes ?? 256 * 1024 * 1024;
     this.log = opts.log.child({ subsystem: 'storage' });
+    this.encryption = opts.encryption ?? StorageTransformers.none();
   }
 
   static async open(opts: LevelStorageOptions): Promise<LevelStorage> {
     const s = new LevelStorage(opts);
-    await s.load();
+    try {
+      await s.load();
+    } catch (err) {
+      await s.db.close();
+      throw err;
+    }
     return s;
   }
 
@@ -92,13 +108,15 @@ export class LevelStorage implements Storage {
     this.committedRev = rev ? Number(rev) : 0;
     const compacted = await this.db.get(META_COMPACTED);
     this.compacted = compacted ? Number(compacted) : 0;
-    for await (const [k, raw] of this.db.iterator({ gt: OBJ, lt: OBJ + '\xff' })) {
+    for await (const [k, value] of this.db.iterator<string, Buffer>({ gt: OBJ, lt: OBJ + '\xff', valueEncoding: 'buffer' })) {
       const key = k.slice(OBJ.length);
+      const { raw, stale } = this.encryption.open(key, value);
+      if (stale) this.stale.add(key);
       const obj = JSON.parse(raw) as KubeObject;
       this.committed.set(key, { key, rev: Number(obj.metadata.resourceVersion), obj, raw });
     }
-    for await (const [, v] of this.db.iterator({ gt: EVT, lt: EVT + '\xff' })) {
-      const { type, key, raw, prevRaw } = JSON.parse(v) as { type: StorageEvent['type']; key: string; raw: string; prevRaw?: string };
+    for await (const [k, v] of this.db.iterator({ gt: EVT, lt: EVT + '\xff' })) {
+      const { type, key, raw, prevRaw } = this.openEvent(k, v);
       const obj = JSON.parse(raw) as KubeObject;
       const prev = prevRaw ? (JSON.parse(prevRaw) as KubeObject) : undefined;
       this.events.push({ rev: Number(obj.metadata.resourceVersion), type, key, obj, raw, prev, bytes: raw.length + (prevRaw?.length ?? 0) });
@@ -106,7 +124,21 @@ export class LevelStorage implements Storage {
     }
     this.nextRev = this.committedRev;
     this.trimEvents();
-    this.log.info({ objects: this.committed.size, revision: this.committedRev, events: this.events.length }, 'storage loaded');
+    this.log.info({ objects: this.committed.size, revision: this.committedRev, events: this.events.length, stale: this.stale.size }, 'storage loaded');
+  }
+
+  /** A watch-log entry: `{type, key, raw, prevRaw}`, or with both states in `sealed` when its resource is encrypted. */
+  private sealEvent(event: StorageEvent, prevRaw: string | undefined): string {
+    const states = this.encryption.seal(event.key, JSON.stringify({ raw: event.raw, prevRaw }), eventKey(event.rev));
+    if (typeof states === 'string') return JSON.stringify({ type: event.type, key: event.key, raw: event.raw, prevRaw });
+    return JSON.stringify({ type: event.type, key: event.key, sealed: states.toString('base64') });
+  }
+
+  private openEvent(k: string, v: string): { type: StorageEvent['type']; key: string; raw: string; prevRaw?: string } {
+    const e = JSON.parse(v) as { type: StorageEvent['type']; key: string; raw: string; prevRaw?: string; sealed?: string };
+    if (e.sealed === undefined) return e;
+    const states = JSON.parse(this.encryption.open(e.key, Buffer.from(e.sealed, 'base64'), k).raw) as { raw: string; prevRaw?: string };
+    return { type: e.type, key: e.key, raw: states.raw, prevRaw: states.prevRaw };
   }
 
   get(key: string): StoredObject | undefined {
@@ -137,6 +169,10 @@ export class LevelStorage implements Storage {
     const current = this.peek(key);
     const result = decide(current);
     if ('none' in result) {
+      // As upstream's GuaranteedUpdate: a state stored with an old key (or in plaintext
+      // while encryption is on) is written again even if nothing changed, so that
+      // `kubectl get secrets -A -o json | kubectl replace -f -` re-encrypts everything.
+      if (current && this.stale.has(key) && !this.overlay.has(key)) return this.txn(key, () => ({ put: JSON.parse(current.raw) as KubeObject }));
       // Nothing to write, but the state this answer shows may not be on disk yet:
       // answer only once it is, so an acknowledgement never gets ahead of durability.
       const pending = this.overlay.get(key);
@@ -176,11 +212,14 @@ export class LevelStorage implements Storage {
       const ops: BatchOp[] = [];
       for (const { event } of batch) {
         if (event.type === 'DELETED') ops.push({ type: 'del', key: OBJ + event.key });
-        else ops.push({ type: 'put', key: OBJ + event.key, value: event.raw });
+        else {
+          const value = this.encryption.seal(event.key, event.raw);
+          ops.push(typeof value === 'string' ? { type: 'put', key: OBJ + event.key, value } : { type: 'put', key: OBJ + event.key, value, valueEncoding: 'buffer' });
+        }
         // The previous state goes with the event so that selector watches resumed after a
         // restart still see objects leave their selector.
         const prevRaw = event.prev ? JSON.stringify(event.prev) : undefined;
-        ops.push({ type: 'put', key: eventKey(event.rev), value: JSON.stringify({ type: event.type, key: event.key, raw: event.raw, prevRaw }) });
+        ops.push({ type: 'put', key: eventKey(event.rev), value: this.sealEvent(event, prevRaw) });
       }
       const last = batch[batch.length - 1]!.event.rev;
       ops.push({ type: 'put', key: META_REV, value: String(last) });
@@ -188,7 +227,7 @@ export class LevelStorage implements Storage {
       if (this.pendingDeletes.length) ops.push({ type: 'put', key: META_COMPACTED, value: String(this.compacted) });
       this.pendingDeletes = [];
       try {
-        await this.db.batch(ops, { sync: true });
+        await this.db.batch<string, string | Buffer>(ops, { sync: true });
       } catch (err) {
         // The disk refused a write we already ordered; later writes may build on it.
         // Stop rather than serve a history that is not on disk: a restart recovers.
@@ -207,6 +246,7 @@ export class LevelStorage implements Storage {
 
   private apply(e: StorageEvent): void {
     const resourcePrefix = resourcePrefixOf(e.key);
+    this.stale.delete(e.key);
     if (e.type === 'DELETED') {
       this.committed.delete(e.key);
       this.sortedKeys.set(resourcePrefix, null);
