@@ -7,7 +7,7 @@ import { ApiError, errors } from '../shared/errors.js';
 import type { AdmissionOptions } from './admission/plugins.js';
 import { bootstrap } from './bootstrap.js';
 import { apiGroupInfo, apiGroupList, apiResourceList, apiVersions, openapiDocument, openapiRoot, versionInfo } from './handlers/discovery.js';
-import { registerPodProxy } from './handlers/proxy.js';
+import { registerPodProxy, type KubeletClientConfig } from './handlers/proxy.js';
 import { registerTokenRequest } from './handlers/token-request.js';
 import { handleResource, splitApiPath, type ResourceDeps } from './handlers/resource.js';
 import { serveWebSocketWatch } from './handlers/watch.js';
@@ -19,12 +19,19 @@ import { serviceAccountTokenConfig, type ServiceAccountTokenConfig } from './reg
 import { parseResourcePath, type Query } from './request.js';
 import { registerReviews, type ReviewDeps } from './handlers/reviews.js';
 import { reconcileBootstrapPolicy, requestUser, secureServing, storageAuthorizer, type SecureServing, type SecureServingOptions } from './secure-port.js';
+import type { StorageTransformers } from './storage/encryption.js';
 import { LevelStorage } from './storage/level.js';
 
 export interface ApiserverOptions {
   dataDir: string;
+  /** Address of the secure port (kube-apiserver's --bind-address). */
   bindAddress: string;
+  /** Address of the plain port (the old --insecure-bind-address); default 127.0.0.1. */
+  insecureBindAddress?: string;
+  /** Plain HTTP port; 0 with a secure port: none (the old --insecure-port=0). */
   port: number;
+  /** The address the `kubernetes` Service's endpoints carry; default: bindAddress, or 127.0.0.1 for 0.0.0.0. */
+  advertiseAddress?: string;
   serviceClusterIPRange: string;
   serviceNodePortRange: string;
   watchCacheSize: number;
@@ -35,8 +42,12 @@ export interface ApiserverOptions {
   serviceAccountTokens?: ServiceAccountTokenConfig;
   /** Enabled admission plugins and their settings; kube-apiserver's defaults when absent. */
   admission?: AdmissionOptions;
+  /** How the apiserver calls the kubelets (--kubelet-client-certificate, --kubelet-certificate-authority). */
+  kubeletClient?: KubeletClientConfig;
   /** The authenticated, authorized HTTPS port (kube-apiserver's --secure-port); absent or port 0: none. */
   secure?: SecureServingOptions;
+  /** Encryption at rest (--encryption-provider-config); absent: plaintext. */
+  encryption?: StorageTransformers;
   log: Logger;
 }
 
@@ -50,7 +61,7 @@ export interface Apiserver {
 
 export async function startApiserver(opts: ApiserverOptions): Promise<Apiserver> {
   const log = opts.log;
-  const storage = await LevelStorage.open({ dir: opts.dataDir, watchCacheSize: opts.watchCacheSize, log });
+  const storage = await LevelStorage.open({ dir: opts.dataDir, watchCacheSize: opts.watchCacheSize, encryption: opts.encryption, log });
   const allocations = new ServiceAllocations(new ClusterIPAllocator(opts.serviceClusterIPRange), new NodePortAllocator(opts.serviceNodePortRange));
   allocations.restore(storage.list('/registry/core/services/').map((s) => s.obj));
   const registry = new Registry(storage, allocations, log, undefined, opts.admission);
@@ -58,7 +69,7 @@ export async function startApiserver(opts: ApiserverOptions): Promise<Apiserver>
   const deps: ResourceDeps = { registry, bookmarkIntervalMs: opts.bookmarkIntervalMs };
   const serviceAccountTokens = opts.serviceAccountTokens ?? serviceAccountTokenConfig({}, opts.dataDir);
 
-  const ctx: AppContext = { opts, storage, registry, deps, serviceAccountTokens, address: `${opts.bindAddress}:${opts.port}` };
+  const ctx: AppContext = { opts, storage, registry, deps, serviceAccountTokens, address: `${opts.insecureBindAddress ?? '127.0.0.1'}:${opts.port}` };
   // The plain port answers reviews too, as its user (system:masters) with the authorizers of the secure port.
   const review = storageAuthorizer(storage, opts.secure?.authorizationModes ?? ['Node', 'RBAC']);
   const app = await buildApp(ctx, undefined, { authorizer: review.authorizer, rules: review.rbac, userOf: requestUser });
@@ -66,11 +77,15 @@ export async function startApiserver(opts: ApiserverOptions): Promise<Apiserver>
   if (opts.secure && opts.secure.port !== 0) {
     const secure = secureServing(opts.secure, storage, serviceAccountTokens);
     const reviews: ReviewDeps = { authorizer: secure.authorizer, rules: secure.rbac, authenticator: secure.authenticator, userOf: requestUser };
-    secureApp = await buildApp({ ...ctx, address: `${opts.bindAddress}:${opts.secure.port}` }, secure, reviews);
+    secureApp = await buildApp({ ...ctx, address: `${opts.advertiseAddress || opts.bindAddress}:${opts.secure.port}` }, secure, reviews);
   }
-  await app.listen({ host: opts.bindAddress, port: opts.port });
-  const port = (app.server.address() as { port: number }).port;
-  await bootstrap(registry, allocations.ips.first, opts.bindAddress === '0.0.0.0' ? '127.0.0.1' : opts.bindAddress, port, log);
+  const insecureHost = opts.insecureBindAddress ?? '127.0.0.1';
+  const plain = opts.port !== 0 || !secureApp;
+  if (plain) await app.listen({ host: insecureHost, port: opts.port });
+  const port = plain ? (app.server.address() as { port: number }).port : 0;
+  // The `kubernetes` Service points at the secure port when there is one, as upstream's.
+  const advertise = opts.advertiseAddress || (opts.bindAddress === '0.0.0.0' ? '127.0.0.1' : opts.bindAddress);
+  await bootstrap(registry, allocations.ips.first, advertise, secureApp ? opts.secure!.port : port, log);
   let securePort: number | undefined;
   if (secureApp) {
     await reconcileBootstrapPolicy(registry, log);
@@ -78,10 +93,10 @@ export async function startApiserver(opts: ApiserverOptions): Promise<Apiserver>
     securePort = (secureApp.server.address() as { port: number }).port;
     log.info({ address: opts.bindAddress, port: securePort }, 'apiserver serving securely');
   }
-  log.info({ address: opts.bindAddress, port, dataDir: opts.dataDir, revision: storage.revision }, 'apiserver serving');
+  if (plain) log.info({ address: insecureHost, port, dataDir: opts.dataDir, revision: storage.revision }, 'apiserver serving plain HTTP (unauthenticated)');
   return {
     app,
-    url: `http://${opts.bindAddress}:${port}`,
+    url: plain ? `http://${insecureHost}:${port}` : `https://${advertise}:${securePort}`,
     secureUrl: securePort === undefined ? undefined : `https://${opts.bindAddress}:${securePort}`,
     close: async () => {
       await secureApp?.close();
@@ -219,7 +234,7 @@ async function buildApp(ctx: AppContext, secure: SecureServing | undefined, revi
   };
   // pods/log, exec, attach, portforward: proxied to the pod's kubelet (more specific routes
   // than the generic ones below, so they win).
-  registerPodProxy(app, registry);
+  registerPodProxy(app, registry, ctx.opts.kubeletClient ?? {});
   registerTokenRequest(app, registry, serviceAccountTokens);
   registerReviews(app, reviews);
   resourceRoute('/api/v1/*');

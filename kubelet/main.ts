@@ -13,6 +13,8 @@ import { HollowKubelet } from './hollow.js';
 import { startKubeletApi } from './api.js';
 import { PodNetwork } from './network/pod-network.js';
 import { DockerRuntime } from './runtime/docker.js';
+import { SERVING_FLAGS, servingFromFlags } from './server/options.js';
+import type { KubeletServing } from './server/server.js';
 import { watchControlFile } from './hollow/control.js';
 
 export const summary = 'Runs the pods bound to this node in Docker (--hollow: simulated nodes, no containers).';
@@ -27,7 +29,8 @@ export const flags: FlagSpec[] = [
   { name: 'node-ip', help: 'The node\'s InternalIP (the pods\' hostIP)', default: '127.0.0.1' },
   { name: 'pod-manifest-path', help: 'Directory of static pod manifests (YAML or JSON) this kubelet runs itself and mirrors in the apiserver', type: 'string' },
   { name: 'file-check-frequency', help: 'Seconds between reads of --pod-manifest-path besides its change notifications', default: 5 },
-  { name: 'port', help: 'Port of the kubelet API (logs, exec, port-forward) on --node-ip; 0 picks a free one. Plain HTTP until TLS lands', default: 10250 },
+  { name: 'port', help: 'Port of the kubelet API (logs, exec, port-forward, stats; HTTPS, see --tls-cert-file and the auth flags) on --node-ip; 0 picks a free one', default: 10250 },
+  ...SERVING_FLAGS,
   { name: 'pod-cidr', help: 'The pods\' range on this node until the Node has a spec.podCIDR (standalone use; the controller-manager\'s node IPAM assigns one otherwise)', type: 'string' },
   { name: 'cluster-cidr', help: 'The range of every node\'s podCIDR: routed locally (to other nodes, else unreachable)', default: '10.244.0.0/16' },
   { name: 'service-cluster-ip-range', help: 'The ClusterIP range (pod traffic to it is never masqueraded)', default: '10.96.0.0/16' },
@@ -35,7 +38,8 @@ export const flags: FlagSpec[] = [
   { name: 'cluster-dns', help: 'Comma-separated IPs of the cluster DNS, the nameserver of dnsPolicy ClusterFirst pods (empty: those pods get the node\'s resolv.conf)', default: '' },
   { name: 'cluster-domain', help: 'The cluster\'s DNS domain, in the pods\' search path', default: 'cluster.local' },
   { name: 'resolv-conf', help: 'The node\'s resolver file, the base of dnsPolicy Default pods and of the search path', default: '/etc/resolv.conf' },
-  { name: 'pod-infra-container-image', help: 'The pause image of the pod sandboxes (present locally)', default: 'skiff/pause:3.10' },
+  { name: 'pod-infra-container-image', help: 'The pause image of the pod sandboxes (present locally, or pulled with --pull-images)', default: 'skiff/pause:3.10' },
+  { name: 'pull-images', help: 'Pull missing images through the Docker engine. Only for an engine whose one way out is the cluster\'s registry (skiff up --nodes N); off, nothing is ever pulled', default: false, type: 'boolean' },
   { name: 'crash-loop-backoff-base', help: 'Seconds of the first container restart back-off (doubling; CrashLoopBackOff)', default: 10 },
   { name: 'crash-loop-backoff-max', help: 'Seconds the container restart back-off grows to', default: 300 },
   { name: 'sync-frequency', help: 'Seconds between resyncs of every pod and housekeeping', default: 60 },
@@ -126,7 +130,7 @@ async function runKubelet(f: Record<string, string | number | boolean>, log: Ret
     process.exit(2);
   }
   const dockerHost = f['docker-host'] === undefined ? undefined : String(f['docker-host']);
-  const runtime = new DockerRuntime({ host: dockerHost, pauseImage: String(f['pod-infra-container-image']) });
+  const runtime = new DockerRuntime({ host: dockerHost, pauseImage: String(f['pod-infra-container-image']), pull: Boolean(f['pull-images']) });
   const client = new Client(connectionOrExit(f, 'kubelet'), 'skiff-kubelet');
   const network = new PodNetwork({
     client,
@@ -146,9 +150,17 @@ async function runKubelet(f: Record<string, string | number | boolean>, log: Ret
   });
   const clusterDNS = String(f['cluster-dns']).split(',').map((x) => x.trim()).filter(Boolean);
   if (!clusterDNS.length) log.warn('no --cluster-dns: dnsPolicy ClusterFirst pods get the node\'s resolv.conf');
-  // The kubelet API (logs, exec, attach, port-forward, stats/summary) on the node's own address; its
-  // port is advertised in the Node's daemonEndpoints for the apiserver's proxy.
-  const api = await startKubeletApi({ address: String(f['node-ip']), port: Number(f.port), runtime, nodeName, log });
+  // The kubelet API (logs, exec, attach, port-forward, stats/summary) on the node's own address, over
+  // TLS for authenticated, authorized callers; its port is advertised in the Node's daemonEndpoints
+  // for the apiserver's proxy.
+  let serving: KubeletServing;
+  try {
+    serving = servingFromFlags(f, { client, nodeName, nodeIP: String(f['node-ip']), rootDir: String(f['root-dir']), log });
+  } catch (err) {
+    log.fatal({ err }, `invalid configuration: ${(err as Error).message}`);
+    process.exit(2);
+  }
+  const api = await startKubeletApi({ address: String(f['node-ip']), port: Number(f.port), runtime, nodeName, serving, log });
   const kubelet = new Kubelet({
     client,
     runtime,

@@ -128,6 +128,8 @@ const controllerManagerRules = (): PolicyRule[] => [
   rule(['create'], [COORDINATION], ['leases']),
   rule(['get', 'update'], [COORDINATION], ['leases'], ['kube-controller-manager']),
   rule(['create'], [LEGACY], ['secrets', 'serviceaccounts']),
+  // root-ca-cert-publisher: kube-root-ca.crt in every namespace.
+  rule(['create', 'update'], [LEGACY], ['configmaps']),
   rule(['delete'], [LEGACY], ['secrets']),
   rule(['get'], [LEGACY], ['namespaces', 'secrets', 'serviceaccounts', 'configmaps']),
   rule(['update'], [LEGACY], ['secrets', 'serviceaccounts']),
@@ -156,7 +158,8 @@ const controllerManagerRules = (): PolicyRule[] => [
   // node lifecycle and node IPAM.
   rule(['update', 'patch', 'delete'], [LEGACY], ['nodes']),
   rule(['update', 'patch'], [LEGACY], ['nodes/status']),
-  // horizontal pod autoscaler.
+  // horizontal pod autoscaler: the kubelets' Summary API (as metrics-server reads it).
+  rule(['get'], [LEGACY], ['nodes/stats']),
   rule(['update'], [AUTOSCALING], ['horizontalpodautoscalers/status']),
   rule(['get', 'update', 'patch'], ['*'], ['*/scale']),
 ];
@@ -187,6 +190,11 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule(['create'], [AUTHORIZATION], ['subjectaccessreviews']),
     ]),
     clusterRole('system:node', nodeRules()),
+    // Upstream's role for the apiserver's identity at the kubelets (logs, exec, port-forward, stats).
+    clusterRole('system:kubelet-api-admin', [
+      rule(['get', 'list', 'watch', 'proxy'], [LEGACY], ['nodes']),
+      rule(['*'], [LEGACY], ['nodes/proxy', 'nodes/metrics', 'nodes/stats', 'nodes/log', 'nodes/healthz', 'nodes/pods', 'nodes/configz']),
+    ]),
     clusterRole('system:node-proxier', [
       rule(['list', 'watch'], [LEGACY], ['services', 'endpoints']),
       rule(READ, [LEGACY], ['nodes']),

@@ -3,10 +3,14 @@
 // pod/strategy.go LogLocation/ExecLocation/PortForwardLocation). Logs stream through;
 // upgrades (WebSocket, or the raw SPDY/3.1 fallback) are tunnelled byte for byte, as
 // Kubernetes' UpgradeAwareHandler does, so the kubelet's own 101 or error reaches the client.
-// The kubelet is dialled over plain HTTP without credentials until the security issue.
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { connect } from 'node:net';
+// The kubelet is dialled over TLS, presenting --kubelet-client-certificate/--kubelet-client-key
+// and verifying the kubelet's certificate against --kubelet-certificate-authority when given
+// (without verification otherwise, as kube-apiserver).
+import type { IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { connect, type ConnectionOptions } from 'node:tls';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError, errors } from '../../shared/errors.js';
 import { lookupResource } from '../registry/resources.js';
@@ -30,9 +34,18 @@ interface NodeLike {
 type Params = { namespace: string; name: string };
 type Query = Record<string, string | string[] | undefined>;
 
-export function registerPodProxy(app: FastifyInstance, registry: Registry): void {
+/** How the apiserver dials kubelets (kube-apiserver's --kubelet-* flags): PEM contents. */
+export interface KubeletClientConfig {
+  /** Client certificate and key presented to the kubelet (upstream user kube-apiserver-kubelet-client). */
+  cert?: Buffer;
+  key?: Buffer;
+  /** CA bundle verifying the kubelet's serving certificate; absent: not verified. */
+  ca?: Buffer;
+}
+
+export function registerPodProxy(app: FastifyInstance, registry: Registry, kubelet: KubeletClientConfig): void {
   const base = '/api/v1/namespaces/:namespace/pods/:name';
-  app.route({ method: 'GET', url: `${base}/log`, handler: (req, reply) => proxyLog(registry, req, reply) });
+  app.route({ method: 'GET', url: `${base}/log`, handler: (req, reply) => proxyLog(registry, kubelet, req, reply) });
   for (const sub of ['exec', 'attach', 'portforward'] as const) {
     app.route({
       method: ['GET', 'POST'],
@@ -41,7 +54,7 @@ export function registerPodProxy(app: FastifyInstance, registry: Registry): void
       preHandler: async (req, reply) => {
         if (!(req as FastifyRequest & { ws?: boolean }).ws) return;
         const target = kubeletTarget(registry, req.params as Params, sub, req.query as Query);
-        tunnel(req, reply, target);
+        tunnel(req, reply, target, kubelet);
         return reply;
       },
       handler: () => {
@@ -64,6 +77,21 @@ interface Target {
   host: string;
   port: number;
   path: string;
+  /** pods/log and the pod's name, for the messages of the kubelet's refusals. */
+  resource: string;
+  name: string;
+}
+
+/** TLS options dialling the kubelet at `host` (bare, no brackets). */
+function tlsOptions(kubelet: KubeletClientConfig, host: string, port: number): ConnectionOptions {
+  return {
+    host,
+    port,
+    // SNI only for names (an IP is not a valid server name).
+    ...(isIP(host) ? {} : { servername: host }),
+    ...(kubelet.cert && kubelet.key ? { cert: kubelet.cert, key: kubelet.key } : {}),
+    ...(kubelet.ca ? { ca: kubelet.ca, rejectUnauthorized: true } : { rejectUnauthorized: false }),
+  };
 }
 
 /** The kubelet URL for a pod's subresource, with Kubernetes' checks and messages. */
@@ -101,7 +129,7 @@ function kubeletTarget(registry: Registry, p: Params, sub: (typeof PROXY_SUBRESO
     : sub === 'portforward' ? `/portForward/${e(p.namespace)}/${e(name)}`
     : `/${sub}/${e(p.namespace)}/${e(name)}/${e(container)}`;
   const query = qs.toString();
-  return { host: host.includes(':') ? `[${host}]` : host, port, path: query ? `${path}?${query}` : path };
+  return { host: host.includes(':') ? `[${host}]` : host, port, path: query ? `${path}?${query}` : path, resource: `pods/${sub}`, name };
 }
 
 /** The named container, or the only one; Kubernetes' messages otherwise. */
@@ -121,24 +149,30 @@ function containerFor(pod: PodLike, requested: string | undefined): string {
   return requested;
 }
 
-async function proxyLog(registry: Registry, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+async function proxyLog(registry: Registry, kubelet: KubeletClientConfig, req: FastifyRequest, reply: FastifyReply): Promise<void> {
   const t = kubeletTarget(registry, req.params as Params, 'log', req.query as Query);
   const upstream = await new Promise<IncomingMessage>((resolve, reject) => {
-    const r = httpRequest({ host: t.host.replace(/^\[|\]$/g, ''), port: t.port, path: t.path, method: 'GET' }, resolve);
+    const r = httpsRequest({ ...tlsOptions(kubelet, bare(t.host), t.port), path: t.path, method: 'GET', agent: false }, resolve);
     r.once('error', (err) => reject(errors.internal(`error dialing backend: ${err.message}`)));
     req.raw.once('close', () => r.destroy());
     r.end();
   });
-  if (upstream.statusCode !== 200) throw kubeletError(upstream.statusCode ?? 500, await readAll(upstream));
+  if (upstream.statusCode !== 200) throw kubeletError(upstream.statusCode ?? 500, await readAll(upstream), t);
   req.raw.once('close', () => upstream.destroy());
   return reply.code(200).header('content-type', upstream.headers['content-type'] ?? 'text/plain').send(upstream);
 }
 
-/** The kubelet's plain-text refusal as a Status kubectl prints ("Error from server (BadRequest): …"). */
-function kubeletError(code: number, body: string): ApiError {
+/**
+ * The kubelet's plain-text refusal as a Status kubectl prints ("Error from server (BadRequest): …").
+ * The kubelet's 401 and 403 keep their codes, with the resource and name appended as
+ * upstream's NewGenericServerResponse does: "Forbidden (user=…, …) ( pods/log NAME)".
+ */
+function kubeletError(code: number, body: string, t: Target): ApiError {
   const message = body.trim() || `the kubelet answered ${code}`;
   if (code === 400) return errors.badRequest(message);
   if (code === 404) return new ApiError(404, 'NotFound', message);
+  if (code === 401) return new ApiError(401, 'Unauthorized', `the server has asked for the client to provide credentials ( ${t.resource} ${t.name})`);
+  if (code === 403) return errors.forbidden(`${message} ( ${t.resource} ${t.name})`);
   return errors.internal(message);
 }
 
@@ -154,8 +188,8 @@ function readAll(stream: IncomingMessage): Promise<string> {
   });
 }
 
-/** Replays the upgrade request to the kubelet and splices the two connections. */
-function tunnel(req: FastifyRequest, reply: FastifyReply, t: Target): void {
+/** Replays the upgrade request to the kubelet over TLS and splices the two connections. */
+function tunnel(req: FastifyRequest, reply: FastifyReply, t: Target, kubelet: KubeletClientConfig): void {
   const raw = req.raw;
   const client = raw.socket as Duplex;
   const headSym = Object.getOwnPropertySymbols(raw).find((s) => s.description === 'ws-head');
@@ -167,9 +201,9 @@ function tunnel(req: FastifyRequest, reply: FastifyReply, t: Target): void {
     if (/^(host|authorization|impersonate-.*)$/i.test(k)) continue;
     lines.push(`${k}: ${raw.rawHeaders[i + 1]}`);
   }
-  const upstream = connect(t.port, t.host.replace(/^\[|\]$/g, ''));
+  const upstream = connect(tlsOptions(kubelet, bare(t.host), t.port));
   let connected = false;
-  upstream.once('connect', () => {
+  upstream.once('secureConnect', () => {
     connected = true;
     upstream.write(lines.join('\r\n') + '\r\n\r\n');
     if (head.length) upstream.write(head);
@@ -185,6 +219,8 @@ function tunnel(req: FastifyRequest, reply: FastifyReply, t: Target): void {
   client.on('error', () => upstream.destroy());
   client.once('close', () => upstream.destroy());
 }
+
+const bare = (host: string) => host.replace(/^\[|\]$/g, '');
 
 function first(q: Query, k: string): string | undefined {
   const v = q[k];

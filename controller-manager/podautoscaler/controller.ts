@@ -99,7 +99,7 @@ export function horizontalPodAutoscaler(ctx: ControllerContext): Controller {
       new SummaryMetricsSession({
         listPods,
         getNode: (name) => nodes.get(name),
-        fetchSummary: (url) => fetchSummary(url),
+        fetchSummary: (url) => fetchSummary(url, ctx.client.credentials),
         now: ctx.now,
         // Each sync reads the kubelets afresh: a sample covers one sync period, as
         // metrics-server's resolution (15 s) matches the HPA's default period.

@@ -46,8 +46,8 @@ const sel = parseLabelSelector('app=web');
 describe('SummaryMetricsSession', () => {
   it('sums the containers of each pod, in milli-units, from its node kubelet', async () => {
     const { s } = session([pod('a', 'n1'), pod('b', 'n2')], { n1: node('n1', 10250), n2: node('n2', 10251) }, {
-      'http://127.0.0.1:10250': { pods: [stats('a', [{ name: 'c1', nano: 150_000_000, bytes: 1024 }, { name: 'c2', nano: 50_000_001, bytes: 1024 }])] },
-      'http://127.0.0.1:10251': { pods: [stats('b', [{ name: 'c1', nano: 10_000_000, bytes: 10 }])] },
+      'https://127.0.0.1:10250': { pods: [stats('a', [{ name: 'c1', nano: 150_000_000, bytes: 1024 }, { name: 'c2', nano: 50_000_001, bytes: 1024 }])] },
+      'https://127.0.0.1:10251': { pods: [stats('b', [{ name: 'c1', nano: 10_000_000, bytes: 10 }])] },
     });
     const cpu = await s.getResourceMetric('cpu', 'ns', sel, '');
     expect(Object.fromEntries([...cpu.metrics].map(([k, v]) => [k, v.value]))).toEqual({ a: 201, b: 10 });
@@ -59,17 +59,17 @@ describe('SummaryMetricsSession', () => {
   });
 
   it('fetches each node once per session', async () => {
-    const { s, fetched } = session([pod('a', 'n1'), pod('b', 'n1')], { n1: node('n1', 10250) }, { 'http://127.0.0.1:10250': { pods: [stats('a', [{ name: 'c', nano: 1e6 }]), stats('b', [{ name: 'c', nano: 2e6 }])] } });
+    const { s, fetched } = session([pod('a', 'n1'), pod('b', 'n1')], { n1: node('n1', 10250) }, { 'https://127.0.0.1:10250': { pods: [stats('a', [{ name: 'c', nano: 1e6 }]), stats('b', [{ name: 'c', nano: 2e6 }])] } });
     await s.getResourceMetric('cpu', 'ns', sel, '');
     await s.getResourceMetric('memory', 'ns', sel, '').catch(() => undefined);
-    expect(fetched).toEqual(['http://127.0.0.1:10250']);
+    expect(fetched).toEqual(['https://127.0.0.1:10250']);
   });
 
   it('leaves out pods of unreachable nodes, unscheduled pods, replaced pods and pods missing a container usage', async () => {
     const { s } = session(
       [pod('a', 'n1'), pod('b', 'down'), pod('c', ''), pod('d', 'n1'), pod('e', 'n1'), pod('f', 'noport')],
       { n1: node('n1', 10250), down: node('down', 10260), noport: node('noport', undefined) },
-      { 'http://127.0.0.1:10250': { pods: [stats('a', [{ name: 'c', nano: 1e6 }]), stats('d', [{ name: 'c', nano: 1e6 }], 'old-uid'), stats('e', [{ name: 'c', nano: 1e6 }, { name: 'd' }])] } },
+      { 'https://127.0.0.1:10250': { pods: [stats('a', [{ name: 'c', nano: 1e6 }]), stats('d', [{ name: 'c', nano: 1e6 }], 'old-uid'), stats('e', [{ name: 'c', nano: 1e6 }, { name: 'd' }])] } },
     );
     const r = await s.getResourceMetric('cpu', 'ns', sel, '');
     expect([...r.metrics.keys()]).toEqual(['a']);
@@ -77,11 +77,11 @@ describe('SummaryMetricsSession', () => {
 
   it('fails when no pod has metrics, naming the first kubelet error', async () => {
     const { s } = session([pod('a', 'n1')], { n1: node('n1', 10250) }, {});
-    await expect(s.getResourceMetric('cpu', 'ns', sel, '')).rejects.toThrow("no metrics returned from the kubelets' stats summary: connect ECONNREFUSED http://127.0.0.1:10250");
+    await expect(s.getResourceMetric('cpu', 'ns', sel, '')).rejects.toThrow("no metrics returned from the kubelets' stats summary: connect ECONNREFUSED https://127.0.0.1:10250");
   });
 
   it('fails on a container the pod does not have (getContainerMetrics)', async () => {
-    const { s } = session([pod('a', 'n1')], { n1: node('n1', 10250) }, { 'http://127.0.0.1:10250': { pods: [stats('a', [{ name: 'c', nano: 1e6 }])] } });
+    const { s } = session([pod('a', 'n1')], { n1: node('n1', 10250) }, { 'https://127.0.0.1:10250': { pods: [stats('a', [{ name: 'c', nano: 1e6 }])] } });
     await expect(s.getResourceMetric('cpu', 'ns', sel, 'sidecar')).rejects.toThrow('container sidecar not present in metrics for pod ns/a');
   });
 });
@@ -108,8 +108,8 @@ describe('kubelet endpoint and fetch', () => {
   });
 
   it('finds the kubelet on the InternalIP and daemonEndpoints port', () => {
-    expect(kubeletURL(node('n1', 10250, '10.0.0.5'))).toBe('http://10.0.0.5:10250');
-    expect(kubeletURL(node('n1', 10250, 'fd00::1'))).toBe('http://[fd00::1]:10250');
+    expect(kubeletURL(node('n1', 10250, '10.0.0.5'))).toBe('https://10.0.0.5:10250');
+    expect(kubeletURL(node('n1', 10250, 'fd00::1'))).toBe('https://[fd00::1]:10250');
     expect(kubeletURL(node('n1', undefined))).toBeUndefined();
   });
 

@@ -1,11 +1,15 @@
 // Resource usage of pods for the HPA (upstream's metrics.MetricsClient, GetResourceMetric),
 // read straight from the kubelets' Summary API as metrics-server does: the selected pods
-// are grouped by node, each node's `GET http://<InternalIP>:<kubeletEndpoint.Port>/stats/summary`
+// are grouped by node, each node's `GET https://<InternalIP>:<kubeletEndpoint.Port>/stats/summary`
 // is fetched once per sync (a session caches it), and each pod's usage is the sum of its
 // containers' (cpu usageNanoCores, memory workingSetBytes). Values are milli-units, as
 // upstream's Quantity.MilliValue: millicores, millibytes. A pod whose node cannot be
 // reached, or that the kubelet does not report, is "missing" to the replica calculator.
+// The kubelets' serving certificates are their own (self-signed, as metrics-server's
+// --kubelet-insecure-tls), and the controller-manager shows its own credentials, which
+// need `get nodes/stats`.
 import http from 'node:http';
+import https from 'node:https';
 import type { Logger } from 'pino';
 import type { LabelSelector } from '../../shared/selectors.js';
 import type { KubeObject } from '../../shared/types.js';
@@ -62,15 +66,30 @@ export function kubeletURL(node: KubeObject): string | undefined {
   const addresses = (node.status?.addresses ?? []) as { type: string; address: string }[];
   const address = (addresses.find((a) => a.type === 'InternalIP') ?? addresses.find((a) => a.type === 'ExternalIP'))?.address;
   if (!address || typeof port !== 'number' || port <= 0) return undefined;
-  return `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+  return `https://${address.includes(':') ? `[${address}]` : address}:${port}`;
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+/** What the controller-manager shows a kubelet: its client certificate and key, or a bearer token. */
+export interface KubeletCredentials {
+  cert?: string;
+  key?: string;
+  token?: string;
+}
+
+const agents = new Map<string, http.Agent>();
+function agentFor(tls: boolean, creds: KubeletCredentials): http.Agent {
+  const k = `${tls}`;
+  let a = agents.get(k);
+  if (!a) agents.set(k, (a = tls ? new https.Agent({ keepAlive: true, maxSockets: 8, rejectUnauthorized: false, cert: creds.cert, key: creds.key }) : new http.Agent({ keepAlive: true, maxSockets: 8 })));
+  return a;
+}
 
 /** GET <kubelet>/stats/summary, with a deadline. */
-export function fetchSummary(baseURL: string, timeoutMs = 5_000): Promise<StatsSummary> {
+export function fetchSummary(baseURL: string, creds: KubeletCredentials = {}, timeoutMs = 5_000): Promise<StatsSummary> {
+  const tls = baseURL.startsWith('https:');
+  const headers: Record<string, string> = { accept: 'application/json', ...(creds.token ? { authorization: `Bearer ${creds.token}` } : {}) };
   return new Promise((resolve, reject) => {
-    const req = http.get(`${baseURL}/stats/summary`, { agent, timeout: timeoutMs, headers: { accept: 'application/json' } }, (res) => {
+    const req = (tls ? https : http).get(`${baseURL}/stats/summary`, { agent: agentFor(tls, creds), timeout: timeoutMs, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);

@@ -1,4 +1,4 @@
-import http from 'node:http';
+import https from 'node:https';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../shared/types.js';
@@ -61,8 +61,8 @@ describe('hollow kubelet API server', () => {
   });
   const get = (port: number, path: string) =>
     new Promise<{ code: number; body: string }>((resolve, reject) => {
-      http
-        .get({ host: '127.0.0.1', port, path }, (res) => {
+      https
+        .get({ host: '127.0.0.1', port, path, rejectUnauthorized: false }, (res) => {
           let body = '';
           res.on('data', (d) => (body += d));
           res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));

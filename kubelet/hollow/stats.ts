@@ -5,11 +5,15 @@
 // else nothing. The node's usage is the sum of its pods'. Consumers (the HPA controller)
 // read this endpoint as they would a real kubelet's, found through the Node's
 // status.daemonEndpoints.kubeletEndpoint.Port on its InternalIP.
-import http from 'node:http';
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { parseQuantity, parseQuantityValue } from '../../shared/quantity.js';
 import type { KubeObject } from '../../shared/types.js';
+import { ensureServingCert } from '../server/serving-cert.js';
 import { timestamp } from './node.js';
 
 export const CPU_ANNOTATION = 'skiff.dev/hollow-cpu';
@@ -126,13 +130,24 @@ export interface KubeletServer {
   close(): Promise<void>;
 }
 
+/** One self-signed serving certificate for every hollow node of this machine (as a kubelet without --tls-cert-file). */
+let servingCert: { cert: Buffer; key: Buffer } | undefined;
+function hollowServingCert(): { cert: Buffer; key: Buffer } {
+  if (!servingCert) {
+    const pair = ensureServingCert(join(tmpdir(), `skiff-hollow-kubelet-${process.getuid?.() ?? 0}`), 'hollow', ['127.0.0.1']);
+    servingCert = { cert: readFileSync(pair.cert), key: readFileSync(pair.key) };
+  }
+  return servingCert;
+}
+
 /**
- * Serves one node's kubelet API on 127.0.0.1 (the hollow node's only address): the
- * Summary API and /healthz. `port` 0 asks the system for a free one; a `port` in use
+ * Serves one node's kubelet API on 127.0.0.1 (the hollow node's only address), over TLS as
+ * every kubelet API, with the binary's defaults (anonymous, AlwaysAllow): the Summary API
+ * and /healthz. `port` 0 asks the system for a free one; a `port` in use
  * falls back to a free one with a warning, since the Node advertises whichever it got.
  */
 export async function serveKubeletAPI(nodeName: string, port: number, summary: () => Summary, log: Logger): Promise<KubeletServer> {
-  const server = http.createServer((req, res) => {
+  const server = https.createServer(hollowServingCert(), (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const send = (code: number, type: string, body: string) => {
       res.writeHead(code, { 'content-type': type, 'content-length': Buffer.byteLength(body) });

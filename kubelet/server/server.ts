@@ -1,14 +1,16 @@
 // The kubelet's own API (Kubernetes' pkg/kubelet/server): the apiserver proxies pods/log,
-// pods/exec, pods/attach and pods/portforward here. Plain HTTP without authentication for
-// now: bind it to loopback or a private address until the security issue brings TLS and
-// authn/authz (Kubernetes serves it over TLS on 10250 with webhook authorization).
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+// pods/exec, pods/attach and pods/portforward here. Served over TLS only, every request
+// (upgrades too) authenticated and authorized first (auth.ts), as upstream's kubelet on 10250.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import Docker from 'dockerode';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { dockerOptions } from '../runtime/docker-convert.js';
+import { authorizeRequest, type KubeletAuth } from './auth.js';
 import { serveAttach, serveExec, type StreamOptions } from './exec.js';
+import { HttpError, rejectUpgrade } from './http-error.js';
 import { BadRequest, parseLogOptions, serveContainerLogs } from './logs.js';
 import { PORT_FORWARD_PROTOCOL, servePortForward, servePortForwardSpdy } from './portforward.js';
 import { chooseProtocol, parseProtocol } from './remotecommand.js';
@@ -26,21 +28,28 @@ export interface KubeletServerOptions {
   portForwardImage?: string;
   /** /stats/summary: the Summary API object (pkg/kubelet/apis/stats/v1alpha1). */
   stats?: () => Promise<object>;
+  /** TLS and auth (kubelet/server/options.ts builds them from the flags). */
+  serving: KubeletServing;
   log: Logger;
+}
+
+/** How the API is served: its certificate, the client CA, and who may call it. */
+export interface KubeletServing {
+  /** PEM serving certificate (chain) and its key. */
+  cert: Buffer;
+  key: Buffer;
+  /** PEM bundle of --client-ca-file: client certificates are requested (not required) and verified against it. */
+  clientCA?: Buffer;
+  auth: KubeletAuth;
+}
+
+export class KubeletServerError extends Error {
+  override readonly name = 'KubeletServerError';
 }
 
 export interface KubeletServer {
   port: number;
   close(): Promise<void>;
-}
-
-class HttpError extends Error {
-  constructor(
-    readonly code: number,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 interface Route {
@@ -51,6 +60,7 @@ interface Route {
 }
 
 export async function startKubeletServer(opts: KubeletServerOptions): Promise<KubeletServer> {
+  const serving = opts.serving;
   const docker = typeof opts.docker === 'string' ? new Docker(dockerOptions(opts.docker)) : opts.docker;
   const log = opts.log.child({ component: 'kubelet-server' });
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => chooseProtocol(offered) });
@@ -66,8 +76,12 @@ export async function startKubeletServer(opts: KubeletServerOptions): Promise<Ku
     throw new HttpError(404, `container "${r.container}" in pod "${r.pod}" is not available`);
   };
 
+  const authorize = (req: IncomingMessage, path: string, upgrade: boolean) =>
+    authorizeRequest(serving.auth, { headers: req.headers, socket: req.socket, method: req.method ?? 'GET', path, upgrade });
+
   const onRequest = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://kubelet');
+    const url = new URL(req.url ?? '/', 'https://kubelet');
+    await authorize(req, url.pathname, false);
     const r = route(url.pathname);
     if (r.kind === 'healthz') return text(res, 200, 'ok');
     if (r.kind === 'stats') {
@@ -84,7 +98,8 @@ export async function startKubeletServer(opts: KubeletServerOptions): Promise<Ku
   };
 
   const onUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = new URL(req.url ?? '/', 'http://kubelet');
+    const url = new URL(req.url ?? '/', 'https://kubelet');
+    await authorize(req, url.pathname, true);
     const r = route(url.pathname);
     const upgrade = String(req.headers.upgrade ?? '').toLowerCase();
     log.debug({ url: req.url, upgrade, protocols: req.headers['sec-websocket-protocol'] }, 'upgrade');
@@ -119,10 +134,16 @@ export async function startKubeletServer(opts: KubeletServerOptions): Promise<Ku
     });
   };
 
-  const server = createServer((req, res) => {
+  const failed = (err: unknown, req: IncomingMessage, what: string): number => {
+    const code = err instanceof HttpError ? err.code : err instanceof BadRequest ? 400 : dockerCode(err);
+    if (code >= 500) log.error({ err, url: req.url }, `${what} failed`);
+    else if (code === 401 || code === 403) log.info({ url: req.url, code, err: (err as Error).cause }, (err as Error).message);
+    return code;
+  };
+  const tls = { cert: serving.cert, key: serving.key, ...(serving.clientCA ? { ca: serving.clientCA, requestCert: true, rejectUnauthorized: false } : {}) };
+  const server = createServer(tls, (req, res) => {
     onRequest(req, res).catch((err: unknown) => {
-      const code = err instanceof HttpError ? err.code : err instanceof BadRequest ? 400 : dockerCode(err);
-      if (code >= 500) log.error({ err, url: req.url }, 'request failed');
+      const code = failed(err, req, 'request');
       if (res.headersSent) res.destroy();
       else text(res, code, (err as Error).message);
     });
@@ -130,9 +151,7 @@ export async function startKubeletServer(opts: KubeletServerOptions): Promise<Ku
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
     onUpgrade(req, socket, head).catch((err: unknown) => {
-      const code = err instanceof HttpError ? err.code : dockerCode(err);
-      if (code >= 500) log.error({ err, url: req.url }, 'upgrade failed');
-      rejectUpgrade(socket, code, (err as Error).message);
+      rejectUpgrade(socket, failed(err, req, 'upgrade'), (err as Error).message);
     });
   });
   // Upgraded connections (exec, port-forward) leave the HTTP server's books: track them all.
@@ -146,7 +165,7 @@ export async function startKubeletServer(opts: KubeletServerOptions): Promise<Ku
     server.listen(opts.port, opts.address, () => resolve());
   });
   const port = (server.address() as { port: number }).port;
-  log.info({ address: opts.address, port }, 'kubelet server listening');
+  log.info({ address: opts.address, port }, 'kubelet server listening (https)');
   return {
     port,
     close: async () => {
@@ -179,10 +198,4 @@ function text(res: ServerResponse, code: number, body: string): void {
 function dockerCode(err: unknown): number {
   const status = (err as { statusCode?: number }).statusCode;
   return status === 404 ? 404 : status === 409 ? 409 : 500;
-}
-
-function rejectUpgrade(socket: Duplex, code: number, message: string): void {
-  if (!socket.writable) return void socket.destroy();
-  const body = Buffer.from(message);
-  socket.end(`HTTP/1.1 ${code} ${code === 404 ? 'Not Found' : code === 400 ? 'Bad Request' : code === 501 ? 'Not Implemented' : 'Internal Server Error'}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${message}`);
 }

@@ -2,13 +2,22 @@
 // stock kubectl: logs (tail, follow, previous, timestamps), exec (exit code, stdin, TTY)
 // and port-forward. No pod worker: the test creates the pod's containers itself, and
 // registers a Node whose InternalIP and kubelet port point at this test's kubelet server.
+// The kubelet serves HTTPS with a self-signed certificate and upstream's binary defaults
+// (anonymous, AlwaysAllow); the apiserver verifies that certificate (--kubelet-certificate-authority).
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Docker from 'dockerode';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KubeletAuthenticator } from '../../kubelet/server/authn.js';
+import { alwaysAllow } from '../../kubelet/server/authz.js';
 import { startKubeletServer, type KubeletServer } from '../../kubelet/server/server.js';
+import { ensureServingCert } from '../../kubelet/server/serving-cert.js';
 import { Client } from '../../shared/client.js';
 import { R } from '../../shared/resources.js';
 import { freePort, startApiserver, type ApiserverProcess } from '../support/apiserver.js';
@@ -23,6 +32,8 @@ const LABEL = { 'skiff.test': `kubelet-api-${RUN}` };
 describe('kubelet API through the apiserver, with the stock kubectl', () => {
   const docker = new Docker();
   const ids: Record<string, string> = {};
+  const certDir = mkdtempSync(join(tmpdir(), 'skiff-kapi-pki-'));
+  const serving = ensureServingCert(certDir, 'kapi-node', ['127.0.0.1']);
   let api: ApiserverProcess;
   let kubelet: KubeletServer;
   let kubectl: Kubectl;
@@ -47,8 +58,13 @@ describe('kubelet API through the apiserver, with the stock kubectl', () => {
       findSandbox: async (_ns, pod) => (pod === POD ? ids.main : undefined),
       stats: async () => ({ node: { nodeName: 'kapi-node' }, pods: [] }),
       log: pino({ level: process.env.KAPI_LOG ?? 'warn' }),
+      serving: {
+        cert: readFileSync(serving.cert),
+        key: readFileSync(serving.key),
+        auth: { authenticator: new KubeletAuthenticator({ clientCertificates: false, tokenCacheTTLMs: 0, anonymous: true }), authorizer: alwaysAllow, nodeName: 'kapi-node' },
+      },
     });
-    api = await startApiserver();
+    api = await startApiserver(['--kubelet-certificate-authority', serving.cert]);
     kubectl = new Kubectl(api.url);
     const client = new Client(api.url);
     await client.create(R.nodes, undefined, {
@@ -77,6 +93,7 @@ describe('kubelet API through the apiserver, with the stock kubectl', () => {
     await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true })));
     await kubelet?.close();
     await api?.cleanup();
+    rmSync(certDir, { recursive: true, force: true });
   });
 
   it('kubectl logs, with --tail, --timestamps and --previous', async () => {
@@ -141,10 +158,12 @@ describe('kubelet API through the apiserver, with the stock kubectl', () => {
     expect(missing.stderr).toContain('pods "no-such-pod" not found');
   });
 
-  it('healthz and stats/summary on the kubelet', async () => {
-    expect(await httpGet(`http://127.0.0.1:${kubelet.port}/healthz`)).toEqual({ code: 200, body: 'ok' });
-    const s = await httpGet(`http://127.0.0.1:${kubelet.port}/stats/summary`);
+  it('healthz and stats/summary on the kubelet, over HTTPS only', async () => {
+    const ca = readFileSync(serving.cert);
+    expect(await httpGet(`https://127.0.0.1:${kubelet.port}/healthz`, ca)).toEqual({ code: 200, body: 'ok' });
+    const s = await httpGet(`https://127.0.0.1:${kubelet.port}/stats/summary`, ca);
     expect(JSON.parse(s.body)).toEqual({ node: { nodeName: 'kapi-node' }, pods: [] });
+    await expect(httpGet(`http://127.0.0.1:${kubelet.port}/healthz`)).rejects.toThrow();
   });
 
   it.each([
@@ -183,9 +202,12 @@ async function containerLogs(docker: Docker, id: string): Promise<string> {
   return buf.toString('latin1');
 }
 
-function httpGet(url: string): Promise<{ code: number; body: string }> {
+/** GET over http, or https verifying the kubelet's certificate (it carries its own CA). */
+function httpGet(url: string, ca?: Buffer): Promise<{ code: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { agent: false }, (res) => {
+    const secure = url.startsWith('https:');
+    const send = secure ? httpsRequest : request;
+    const req = send(url, { agent: false, ...(secure ? { ca } : {}) }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));

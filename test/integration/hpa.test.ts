@@ -6,6 +6,7 @@
 // (shortened) stabilization window has passed; `kubectl get hpa` shows the targets.
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchSummary } from '../../controller-manager/podautoscaler/metrics.js';
 import { Client } from '../../shared/client.js';
 import { R } from '../../shared/resources.js';
 import type { KubeObject } from '../../shared/types.js';
@@ -110,8 +111,8 @@ describe('HorizontalPodAutoscaler on hollow nodes', () => {
   const summaries = async () => {
     const out = new Map<string, any>();
     for (const n of (await client.list(R.nodes)).items) {
-      const res = await fetch(`http://127.0.0.1:${n.status.daemonEndpoints.kubeletEndpoint.Port}/stats/summary`);
-      out.set(n.metadata.name!, await res.json());
+      // The kubelet API is HTTPS with the kubelet's own self-signed certificate.
+      out.set(n.metadata.name!, await fetchSummary(`https://127.0.0.1:${n.status.daemonEndpoints.kubeletEndpoint.Port}`));
     }
     return out;
   };
