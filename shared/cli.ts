@@ -21,6 +21,8 @@ const commands: Record<string, () => Promise<Command>> = {
   down: () => import('../deploy/cluster/down.js'),
   status: () => import('../deploy/cluster/status.js'),
   logs: () => import('../deploy/cluster/logs.js'),
+  node: () => import('../deploy/cluster/node.js'),
+  image: () => import('../deploy/cluster/image.js'),
 };
 
 function usage(): string {
@@ -28,9 +30,11 @@ function usage(): string {
     'Usage: skiff <command> [flags]',
     '',
     'Commands:',
-    '  up                  Bring up a one-node cluster on this machine (installs what is missing)',
-    '  status              Show the cluster\'s components and nodes',
-    '  logs COMPONENT      Print a component\'s log',
+    '  up                  Bring up a cluster on this machine: one node, or --nodes N (installs what is missing)',
+    '  status              Show the cluster\'s processes and nodes',
+    '  logs PROCESS        Print a process\'s log',
+    '  node stop|start N   Stop or start a node (failure drills)',
+    '  image load IMAGE    Load an image of the host\'s engine into the cluster\'s registry',
     '  down                Stop the cluster and remove what it put on the host (--purge: its data too)',
     '',
     '  apiserver           Serve the Kubernetes API backed by LevelDB',

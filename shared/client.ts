@@ -30,6 +30,8 @@ export class Client {
   readonly server: string;
   private readonly agent: http.Agent;
   private readonly auth: Record<string, string>;
+  /** The identity this client shows (a kubelet's API accepts the same credentials). */
+  readonly credentials: Pick<Connection, 'cert' | 'key' | 'token'>;
   private readonly tls: Pick<https.AgentOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized'>;
 
   /** `connection`: a URL (no credentials: the plain loopback port) or a kubeconfig's Connection. */
@@ -41,6 +43,7 @@ export class Client {
     const c: Connection = typeof connection === 'string' ? { server: connection } : connection;
     this.server = c.server.replace(/\/+$/, '');
     this.auth = c.token ? { authorization: `Bearer ${c.token}` } : {};
+    this.credentials = { cert: c.cert, key: c.key, token: c.token };
     this.tls = { ca: c.ca, cert: c.cert, key: c.key, rejectUnauthorized: !c.insecureSkipTLSVerify };
     this.agent = this.server.startsWith('https:') ? new https.Agent({ keepAlive: true, maxSockets, ...this.tls }) : new http.Agent({ keepAlive: true, maxSockets });
   }

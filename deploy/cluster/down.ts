@@ -1,31 +1,49 @@
-// `skiff down`: stops every component `skiff up` started (kubelet first, apiserver last)
-// and removes what the cluster put on the host: the pods' containers, kube-proxy's rules,
-// the pod network (chains, routes, bridge), the service device and the cluster bridge.
-// The data stays unless --purge.
+// `skiff down`: stops every process `skiff up` started (the nodes first, the apiserver
+// last) and removes what the cluster put on the host: the pods' containers, kube-proxy's
+// rules, the pod network (chains, routes, bridge), the service device, the nodes'
+// namespaces and engines' state, the registry container and the cluster bridge. The data
+// stays unless --purge.
 import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { FlagSpec } from '../../shared/flags.js';
+import { nodeExecRoot } from './components.js';
 import { cleanupNodeNetwork, removeClusterBridge, removeNodeContainers } from './host.js';
-import { COMPONENTS, DEFAULT_DATA_DIR } from './layout.js';
-import { stopComponent } from './processes.js';
+import { clusterNodes, clusterProcs, DEFAULT_DATA_DIR, procId, savedSettings } from './layout.js';
+import { removeHostRoutes, removeNodeNamespace } from './node-network.js';
+import { stopProcess } from './processes.js';
+import { removeRegistry } from './registry.js';
 import { step } from './up.js';
 
-export const summary = 'Stop the cluster `skiff up` started and remove its containers, rules, routes and bridges (--purge: its data too)';
+export const summary = 'Stop the cluster `skiff up` started and remove its containers, rules, routes, namespaces and bridges (--purge: its data too)';
 
 export const flags: FlagSpec[] = [
   { name: 'data-dir', help: 'Directory of the cluster', default: DEFAULT_DATA_DIR },
-  { name: 'node-name', help: 'Name of the node', default: hostname() },
-  { name: 'purge', help: 'Also remove the data directory (every object, logs, kubeconfig)', default: false, type: 'boolean' },
+  { name: 'node-name', help: 'Name of the node of a one-node cluster (when the data directory does not say)', default: hostname() },
+  { name: 'purge', help: 'Also remove the data directory (every object, certificates, logs, kubeconfig)', default: false, type: 'boolean' },
 ];
 
 export async function down(dataDir: string, nodeName: string, purge: boolean): Promise<void> {
-  for (const name of [...COMPONENTS].reverse()) {
-    const stopped = await step(`stopping ${name}`, () => stopComponent(dataDir, name));
+  const s = savedSettings(dataDir, { nodes: 1, nodeName, nodeMonitorGracePeriod: 40 });
+  for (const p of clusterProcs(s).reverse()) {
+    // A node's engine is stopped after its kubelet, with time to stop its containers.
+    const stopped = await step(`stopping ${procId(p)}`, () => stopProcess(dataDir, p, { graceMs: p.name === 'dockerd' ? 30_000 : 10_000 }));
     if (!stopped) process.stdout.write('    (was not running)\n');
   }
-  const removed = await step('removing the pods\' containers', () => removeNodeContainers(nodeName));
-  process.stdout.write(`    ${removed} containers\n`);
-  await step('removing kube-proxy\'s rules, the pod network and the service device', () => cleanupNodeNetwork());
+  const nodes = clusterNodes(s);
+  if (s.nodes > 1) {
+    await step('removing the nodes\' namespaces, the routes to them and the registry', async () => {
+      for (const n of nodes) {
+        await removeNodeNamespace(n);
+        rmSync(nodeExecRoot(n), { recursive: true, force: true });
+      }
+      await removeHostRoutes();
+      await removeRegistry();
+    });
+  } else {
+    const removed = await step('removing the pods\' containers', () => removeNodeContainers(nodes[0]!.name));
+    process.stdout.write(`    ${removed} containers\n`);
+    await step('removing kube-proxy\'s rules, the pod network and the service device', () => cleanupNodeNetwork());
+  }
   await step('removing the cluster bridge', () => removeClusterBridge());
   if (purge) await step(`removing ${dataDir}`, async () => rmSync(dataDir, { recursive: true, force: true }));
   else console.log(`The data stays in ${dataDir}: \`skiff up\` brings every object back.`);

@@ -1,6 +1,13 @@
 // Where a cluster started by `skiff up` keeps its things, and what it runs: one directory
-// (default /var/lib/skiff) with the components' data, logs and pid files, and the
-// addresses of the one-node cluster on this host.
+// (default /var/lib/skiff) with the components' data, PKI, kubeconfigs, logs and pid files,
+// and the addresses of the cluster on this host.
+//
+// One node (the default): the node is this host, its kubelet and kube-proxy beside the
+// control plane, pods in the host's Docker engine. Several nodes (`--nodes N`, N > 1): each
+// node is a network namespace `skiff-node-I` at 10.250.0.(10+I) on the cluster bridge, with
+// a Docker engine, kubelet and kube-proxy of its own and no default route; the control
+// plane runs on the host at 10.250.0.1, and the nodes pull images from the cluster's registry.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const DEFAULT_DATA_DIR = '/var/lib/skiff';
@@ -12,6 +19,13 @@ export const NODE_IP = '10.250.0.1';
 export const CLUSTER_DNS = '10.96.0.10';
 /** The components' defaults for the ClusterIP range (the apiserver's, kube-proxy's, the kubelet's). */
 export const SERVICE_CIDR = '10.96.0.0/16';
+export const CLUSTER_CIDR = '10.244.0.0/16';
+/** The apiserver's secure port (it serves no plain port in a cluster `skiff up` starts). */
+export const SECURE_PORT = 6443;
+/** The cluster registry, on the host's cluster address: the nodes' engines use it as their mirror. */
+export const REGISTRY_PORT = 5000;
+export const REGISTRY = `${NODE_IP}:${REGISTRY_PORT}`;
+export const REGISTRY_CONTAINER = 'skiff-registry';
 
 export interface Layout {
   dataDir: string;
@@ -20,6 +34,8 @@ export interface Layout {
   kubeconfig: string;
   apiserverData: string;
   kubeletRoot: string;
+  /** What `skiff up` was asked for, so that status, down and node find the nodes again. */
+  settings: string;
 }
 
 export function layout(dataDir: string): Layout {
@@ -30,38 +46,78 @@ export function layout(dataDir: string): Layout {
     kubeconfig: join(dataDir, 'kubeconfig'),
     apiserverData: join(dataDir, 'apiserver'),
     kubeletRoot: join(dataDir, 'kubelet'),
+    settings: join(dataDir, 'cluster.json'),
   };
 }
 
-export type ComponentName = 'apiserver' | 'controller-manager' | 'scheduler' | 'kubelet' | 'kube-proxy' | 'dns';
+export type ControlPlaneName = 'apiserver' | 'controller-manager' | 'scheduler' | 'dns';
+export type NodeComponentName = 'dockerd' | 'kube-proxy' | 'kubelet';
+export type ComponentName = ControlPlaneName | NodeComponentName;
 
 /** In start order; `down` stops them in the reverse order. */
-export const COMPONENTS: ComponentName[] = ['apiserver', 'controller-manager', 'scheduler', 'dns', 'kube-proxy', 'kubelet'];
+export const CONTROL_PLANE: ControlPlaneName[] = ['apiserver', 'controller-manager', 'scheduler', 'dns'];
 
 export interface ClusterSettings {
   dataDir: string;
-  apiserverPort: number;
+  /** 1: this host is the node. More: that many node namespaces. */
+  nodes: number;
+  /** The name of the node in the one-node cluster (the host's name). */
   nodeName: string;
+  /** The controller-manager's --node-monitor-grace-period, in seconds. */
+  nodeMonitorGracePeriod: number;
 }
 
-export const apiserverURL = (s: ClusterSettings) => `http://127.0.0.1:${s.apiserverPort}`;
+export interface NodeSpec {
+  name: string;
+  ip: string;
+  /** The node's network namespace; absent: the host. */
+  netns?: string;
+  /** The node's pods' range (routed to it from the host and the other nodes). */
+  podCIDR?: string;
+  /** Its Docker engine. */
+  dockerHost: string;
+  /** Its directory: the engine's data, the kubelet's root. */
+  dir: string;
+}
 
-/** The command line of each component (after `skiff`). */
-export function componentArgs(name: ComponentName, s: ClusterSettings): string[] {
-  const l = layout(s.dataDir);
-  const server = ['--server', apiserverURL(s)];
-  switch (name) {
-    case 'apiserver':
-      return ['apiserver', '--data-dir', l.apiserverData, '--bind-address', '127.0.0.1', '--port', String(s.apiserverPort)];
-    case 'controller-manager':
-      return ['controller-manager', ...server];
-    case 'scheduler':
-      return ['scheduler', ...server];
-    case 'dns':
-      return ['dns', ...server, '--bind-address', NODE_IP, '--port', '53', '--advertise-address', NODE_IP, '--health-port', '8080'];
-    case 'kube-proxy':
-      return ['kube-proxy', ...server, '--hostname-override', s.nodeName, '--healthz-bind-address', '127.0.0.1:10256'];
-    case 'kubelet':
-      return ['kubelet', ...server, '--hostname-override', s.nodeName, '--node-ip', NODE_IP, '--root-dir', l.kubeletRoot, '--cluster-dns', CLUSTER_DNS];
-  }
+export const nodeName = (i: number) => `skiff-node-${i}`;
+
+export function clusterNodes(s: ClusterSettings): NodeSpec[] {
+  if (s.nodes <= 1) return [{ name: s.nodeName, ip: NODE_IP, dockerHost: 'unix:///var/run/docker.sock', dir: s.dataDir }];
+  return Array.from({ length: s.nodes }, (_, k) => {
+    const name = nodeName(k + 1);
+    const dir = join(s.dataDir, 'nodes', name);
+    return { name, ip: `10.250.0.${11 + k}`, netns: name, podCIDR: `10.244.${k + 1}.0/24`, dockerHost: `unix://${join(dir, 'docker.sock')}`, dir };
+  });
+}
+
+/** A process of the cluster: a control-plane component, or a node's component (`NODE/NAME`). */
+export interface Proc {
+  name: ComponentName;
+  node?: NodeSpec;
+}
+
+export const procId = (p: Proc) => (p.node?.netns ? `${p.node.name}/${p.name}` : p.name);
+
+/** Every process, in start order. */
+export function clusterProcs(s: ClusterSettings): Proc[] {
+  const nodes = clusterNodes(s);
+  const nodeProcs = nodes.flatMap((node): Proc[] =>
+    node.netns ? [{ name: 'dockerd', node }, { name: 'kube-proxy', node }, { name: 'kubelet', node }] : [{ name: 'kube-proxy', node }, { name: 'kubelet', node }],
+  );
+  return [...CONTROL_PLANE.map((name): Proc => ({ name })), ...nodeProcs];
+}
+
+export const apiserverURL = () => `https://${NODE_IP}:${SECURE_PORT}`;
+
+/** The settings `skiff up` last ran with, or `fallback`. */
+export function savedSettings(dataDir: string, fallback: Omit<ClusterSettings, 'dataDir'>): ClusterSettings {
+  const file = layout(dataDir).settings;
+  if (!existsSync(file)) return { ...fallback, dataDir };
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as Partial<ClusterSettings>;
+  return { ...fallback, ...saved, dataDir };
+}
+
+export function saveSettings(s: ClusterSettings): void {
+  writeFileSync(layout(s.dataDir).settings, `${JSON.stringify({ nodes: s.nodes, nodeName: s.nodeName, nodeMonitorGracePeriod: s.nodeMonitorGracePeriod }, null, 2)}\n`);
 }

@@ -1,10 +1,11 @@
 // `skiff logs COMPONENT [--tail N] [--follow]`: a component's log file.
 import { createReadStream, existsSync, readFileSync, statSync, watch } from 'node:fs';
 import type { FlagSpec } from '../../shared/flags.js';
-import { COMPONENTS, DEFAULT_DATA_DIR, type ComponentName } from './layout.js';
+import { hostname } from 'node:os';
+import { clusterProcs, DEFAULT_DATA_DIR, procId, savedSettings } from './layout.js';
 import { logFile } from './processes.js';
 
-export const summary = `Print a component's log (${COMPONENTS.join(', ')}, or up)`;
+export const summary = 'Print a process\'s log (apiserver, controller-manager, scheduler, dns, kube-proxy, kubelet; NODE/kubelet, NODE/dockerd… with several nodes; or up)';
 export const positional = 'COMPONENT';
 
 export const flags: FlagSpec[] = [
@@ -15,11 +16,13 @@ export const flags: FlagSpec[] = [
 
 export async function main(f: Record<string, string | number | boolean>, args: string[] = []): Promise<void> {
   const name = args[0];
-  if (!name || !([...COMPONENTS, 'up'] as string[]).includes(name)) {
-    console.error(`skiff logs: name a component: ${COMPONENTS.join(', ')}, or up (the log of skiff up's scripts)`);
+  const dataDir = String(f['data-dir']);
+  const ids = clusterProcs(savedSettings(dataDir, { nodes: 1, nodeName: hostname(), nodeMonitorGracePeriod: 40 })).map(procId);
+  if (!name || ![...ids, 'up'].includes(name)) {
+    console.error(`skiff logs: name a process: ${ids.join(', ')}, or up (the log of skiff up's scripts)`);
     process.exit(2);
   }
-  const file = logFile(String(f['data-dir']), name as ComponentName);
+  const file = logFile(dataDir, name);
   if (!existsSync(file)) {
     console.error(`skiff logs: no log at ${file} (has \`skiff up\` run with --data-dir ${String(f['data-dir'])}?)`);
     process.exit(1);

@@ -4,11 +4,13 @@
 // kubeconfig. Made once with openssl (apiserver/auth/pki.ts) and kept: `skiff up` again
 // reuses them, and a node added later gets its own.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createCA, createClientCert, createServingCert, type CertPair } from '../../apiserver/auth/pki.js';
-import { renderKubeconfig } from '../../shared/kubeconfig.js';
-import { layout, NODE_IP } from './layout.js';
+import { Client } from '../../shared/client.js';
+import { loadKubeconfig, renderKubeconfig } from '../../shared/kubeconfig.js';
+import { apiserverURL, layout, NODE_IP } from './layout.js';
 
 /** Users of the control plane's components, as upstream's bootstrap policy names them. */
 export const IDENTITIES = {
@@ -83,4 +85,22 @@ export function identityKubeconfig(dataDir: string, pki: ClusterPKI, who: Identi
 /** A node's kubelet: system:node:NAME in system:nodes (the Node authorizer's subject). */
 export function kubeletKubeconfig(dataDir: string, pki: ClusterPKI, node: string, server: string): string {
   return ensureKubeconfig(dataDir, pki, `kubelet-${node}`, `system:node:${node}`, ['system:nodes'], server);
+}
+
+/** A client acting as the cluster's admin (its kubeconfig). */
+export function adminClient(dataDir: string, userAgent: string): Client {
+  return new Client(loadKubeconfig(layout(dataDir).kubeconfig), userAgent);
+}
+
+/** GET `path` of the apiserver anonymously (/healthz, /readyz, /version), trusting the cluster CA. */
+export function anonymousGet(dataDir: string, path: string, timeoutMs = 2000): Promise<number> {
+  const ca = readFileSync(join(dataDir, 'pki', 'ca.crt'));
+  return new Promise((resolve, reject) => {
+    const req = https.get(`${apiserverURL()}${path}`, { ca, timeout: timeoutMs }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', reject);
+  });
 }

@@ -1,22 +1,22 @@
-// `npm run bench:up [-- --pods N]`
+// `npm run bench:up [-- --pods N] [--nodes N]`
 //
-// Issue 6's figures for a one-node cluster on this machine: `skiff up` to node Ready with
-// no component running (Docker running, images built) and again with everything running;
-// then the memory (VmRSS) of each component idle, and with N pods (default 100, busybox
-// `sleep`) Running. Uses its own data dir, apiserver port and node name; `skiff down
-// --purge` at the end and on failure. Every wait is bounded.
+// Issue 6's figures for a cluster on this machine (one node, or --nodes N namespaces):
+// `skiff up` to every node Ready with no process running (Docker running, images built) and
+// again with everything running; then the memory (VmRSS) of each process idle, and with N
+// pods (default 100, busybox `sleep`) Running. Uses its own data dir and node name; `skiff
+// down --purge` at the end and on failure. Every wait is bounded.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { COMPONENTS } from '../../deploy/cluster/layout.js';
+import { clusterProcs, procId, savedSettings } from '../../deploy/cluster/layout.js';
 import { CLI, runningPid } from '../../deploy/cluster/processes.js';
-import { freePort } from '../support/apiserver.js';
 
 const exec = promisify(execFile);
 const argv = process.argv.slice(2);
 const PODS = argv.includes('--pods') ? Number(argv[argv.indexOf('--pods') + 1]) : 100;
+const NODES = argv.includes('--nodes') ? Number(argv[argv.indexOf('--nodes') + 1]) : 1;
 const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-up-'));
 const NODE = 'bench-up';
 
@@ -26,9 +26,10 @@ const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/p
 
 function memory(): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const c of COMPONENTS) {
-    const pid = runningPid(dir, c);
-    out[c] = pid ? rssMiB(pid) : NaN;
+  for (const p of clusterProcs(savedSettings(dir, { nodes: NODES, nodeName: NODE, nodeMonitorGracePeriod: 40 }))) {
+    if (p.name === 'dockerd') continue;
+    const pid = runningPid(dir, p);
+    out[procId(p)] = pid ? rssMiB(pid) : NaN;
   }
   return out;
 }
@@ -38,13 +39,12 @@ function readySeconds(output: string): number {
 }
 
 async function main(): Promise<void> {
-  const port = await freePort();
-  const up = () => skiff(['up', '--data-dir', dir, '--apiserver-port', String(port), '--node-name', NODE]);
+  const up = () => skiff(['up', '--data-dir', dir, '--node-name', NODE, '--nodes', String(NODES)]);
   console.log(`# skiff up benchmark (data dir ${dir}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')})`);
   const cold = readySeconds(await up());
   const warm = readySeconds(await up());
   console.log('');
-  console.log('| skiff up to node Ready | seconds |');
+  console.log(`| skiff up to ${NODES === 1 ? 'node' : `${NODES} nodes`} Ready | seconds |`);
   console.log('|---|---|');
   console.log(`| no component running (Docker running, images built) | ${cold.toFixed(1)} |`);
   console.log(`| everything running already | ${warm.toFixed(1)} |`);
@@ -69,9 +69,9 @@ async function main(): Promise<void> {
   console.log('');
   console.log(`| component | RSS idle, MiB | RSS with ${PODS} pods, MiB |`);
   console.log('|---|---|---|');
-  for (const c of COMPONENTS) console.log(`| ${c} | ${idle[c]!.toFixed(0)} | ${loaded[c]!.toFixed(0)} |`);
+  for (const c of Object.keys(idle)) console.log(`| ${c} | ${idle[c]!.toFixed(0)} | ${loaded[c]!.toFixed(0)} |`);
   console.log(`| control plane (apiserver + controller-manager + scheduler) | ${plane(idle).toFixed(0)} | ${plane(loaded).toFixed(0)} |`);
-  console.log(`| all six | ${Object.values(idle).reduce((a, b) => a + b, 0).toFixed(0)} | ${Object.values(loaded).reduce((a, b) => a + b, 0).toFixed(0)} |`);
+  console.log(`| all skiff processes | ${Object.values(idle).reduce((a, b) => a + b, 0).toFixed(0)} | ${Object.values(loaded).reduce((a, b) => a + b, 0).toFixed(0)} |`);
 }
 
 main()
