@@ -7,10 +7,10 @@ import { rmSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { FlagSpec } from '../../shared/flags.js';
 import { nodeExecRoot } from './components.js';
-import { cleanupNodeNetwork, removeClusterBridge, removeNodeContainers } from './host.js';
+import { cleanupNodeNetwork, removeClusterBridge, removeEngineContainers, removeNodeContainers } from './host.js';
 import { clusterNodes, clusterProcs, DEFAULT_DATA_DIR, procId, savedSettings } from './layout.js';
 import { removeHostRoutes, removeNodeNamespace } from './node-network.js';
-import { stopProcess } from './processes.js';
+import { runningPid, stopProcess } from './processes.js';
 import { removeRegistry } from './registry.js';
 import { step } from './up.js';
 
@@ -25,7 +25,11 @@ export const flags: FlagSpec[] = [
 export async function down(dataDir: string, nodeName: string, purge: boolean): Promise<void> {
   const s = savedSettings(dataDir, { nodes: 1, nodeName, nodeMonitorGracePeriod: 40 });
   for (const p of clusterProcs(s).reverse()) {
-    // A node's engine is stopped after its kubelet, with time to stop its containers.
+    // A node's engine goes after its kubelet, its containers removed first (they are the cluster's to remove).
+    if (p.name === 'dockerd' && runningPid(dataDir, p)) {
+      const n = await step(`removing the containers of ${p.node!.name}`, () => removeEngineContainers(p.node!.dockerHost));
+      process.stdout.write(`    ${n} containers\n`);
+    }
     const stopped = await step(`stopping ${procId(p)}`, () => stopProcess(dataDir, p, { graceMs: p.name === 'dockerd' ? 30_000 : 10_000 }));
     if (!stopped) process.stdout.write('    (was not running)\n');
   }

@@ -26,6 +26,13 @@ export async function removeNodeContainers(nodeName: string): Promise<number> {
   return mine.length;
 }
 
+/** Removes every container of a node's own engine (unix:///…/docker.sock). */
+export async function removeEngineContainers(dockerHost: string): Promise<number> {
+  const ids = (await sh('docker', ['-H', dockerHost, 'ps', '-aq'])).split('\n').filter(Boolean);
+  if (ids.length) await sh('docker', ['-H', dockerHost, 'rm', '-f', '-v', ...ids], { timeoutMs: 120_000 });
+  return ids.length;
+}
+
 /** kube-proxy's rules (its --cleanup), the pod network's chains, routes and bridge, the service device. */
 export async function cleanupNodeNetwork(): Promise<void> {
   await sh(process.execPath, [CLI, 'kube-proxy', '--cleanup', '--v', 'warn']).catch(() => undefined);
