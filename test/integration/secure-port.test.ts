@@ -142,6 +142,36 @@ describe('secure port: TLS, authentication, authorization', () => {
     });
   });
 
+  it('a kubelet reads only the secrets and configmaps its own pods use, and cannot touch another node\'s pods', async () => {
+    const node = { cert: c.certs.node };
+    for (const [kind, name] of [['secrets', 'n1-secret'], ['secrets', 'n2-secret'], ['secrets', 'unused-secret'], ['configmaps', 'n1-config']]) {
+      const body = kind === 'secrets' ? { apiVersion: 'v1', kind: 'Secret', metadata: { name }, stringData: { k: 'v' } } : { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { k: 'v' } };
+      await c.insecure('POST', `/api/v1/namespaces/${NS}/${kind}`, body);
+    }
+    const using = (name: string, nodeName: string, secret: string, configMap?: string) => ({
+      ...pod(name, nodeName),
+      spec: {
+        nodeName,
+        volumes: [{ name: 's', secret: { secretName: secret } }],
+        containers: [{ name: 'c', image: 'busybox', ...(configMap ? { envFrom: [{ configMapRef: { name: configMap } }] } : {}) }],
+      },
+    });
+    await c.insecure('POST', `/api/v1/namespaces/${NS}/pods`, using('uses-n1', 'n1', 'n1-secret', 'n1-config'));
+    await c.insecure('POST', `/api/v1/namespaces/${NS}/pods`, using('uses-n2', 'n2', 'n2-secret'));
+    const get = async (path: string) => (await c.call('GET', `/api/v1/namespaces/${NS}/${path}`, node)).status;
+    expect(await get('secrets/n1-secret')).toBe(200);
+    expect(await get('configmaps/n1-config')).toBe(200);
+    expect(await get('secrets/n2-secret')).toBe(403);
+    expect(await get('secrets/unused-secret')).toBe(403);
+    expect(await get('secrets')).toBe(403);
+    const other = await c.call('DELETE', `/api/v1/namespaces/${NS}/pods/uses-n2`, node);
+    expect(other.status, other.text).toBe(403);
+    const relabel = await c.call('PATCH', `/api/v1/namespaces/${NS}/pods/uses-n2`, { ...node, body: { metadata: { labels: { x: 'y' } } }, contentType: 'application/merge-patch+json' });
+    expect(relabel.status, relabel.text).toBe(403);
+    const create = await c.call('POST', `/api/v1/namespaces/${NS}/pods`, { ...node, body: pod('forged', 'n2') });
+    expect(create.status, create.text).toBe(403);
+  });
+
   it('kubectl auth can-i answers yes and no as RBAC decides', async () => {
     const cfg = writeSecureKubeconfig(c.dir, 'viewer', c.url, c.ca.cert, { cert: c.certs.viewer });
     expect((await kubectl.run(['--kubeconfig', cfg, 'auth', 'can-i', 'list', 'pods', '-n', NS])).stdout.trim()).toBe('yes');
