@@ -12,7 +12,7 @@ import { ensureBootstrapPolicy, type PolicyStore, type StoredPolicy } from './au
 import { impersonate } from './auth/impersonation.js';
 import { NodeAuthorizer, nodeIdentity, type PodLike } from './auth/node-authorizer.js';
 import { admitNodeRequest } from './auth/node-restriction.js';
-import { RBACAuthorizer, rbacListerFrom } from './auth/rbac.js';
+import { clusterRoleRules, RBACAuthorizer, rbacListerFrom, type ClusterRole, type PolicyRule, type Role } from './auth/rbac.js';
 import { requestInfo } from './auth/request-info.js';
 import type { LookedUp, LookupResource } from './auth/service-account-token.js';
 import { lookupResource, storageKey, storagePrefix } from './registry/resources.js';
@@ -84,7 +84,22 @@ export function storageAuthorizer(storage: Storage, modes: string[]): { authoriz
   const get = storageGetter(storage);
   const list = <T>(resource: string, group: string, ns?: string): T[] =>
     storage.list(storagePrefix(lookupResource(group, 'v1', resource)!, ns)).map((o) => o.obj as T);
-  const rbac = new RBACAuthorizer(rbacListerFrom((resource, ns) => list(resource, 'rbac.authorization.k8s.io', ns)));
+  const lister = rbacListerFrom((resource, ns) => list(resource, 'rbac.authorization.k8s.io', ns));
+  lister.getRole = (ns, name) => get<Role>('roles', 'rbac.authorization.k8s.io', ns, name);
+  lister.getClusterRole = (name) => get<ClusterRole>('clusterroles', 'rbac.authorization.k8s.io', undefined, name);
+  // Aggregating a role (edit, admin, view) walks every ClusterRole: done once per state of the
+  // ClusterRoles (their count and newest revision), not once per request.
+  const clusterRoles = storagePrefix(lookupResource('rbac.authorization.k8s.io', 'v1', 'clusterroles')!, undefined);
+  let aggregated = { version: '', rules: new Map<string, PolicyRule[]>() };
+  lister.clusterRoleRules = (role) => {
+    const stored = storage.list(clusterRoles);
+    const version = `${stored.length}/${stored.reduce((m, o) => Math.max(m, o.rev), 0)}`;
+    if (aggregated.version !== version) aggregated = { version, rules: new Map() };
+    let rules = aggregated.rules.get(role.metadata.name);
+    if (!rules) aggregated.rules.set(role.metadata.name, (rules = clusterRoleRules(role, () => stored.map((o) => o.obj as unknown as ClusterRole))));
+    return rules;
+  };
+  const rbac = new RBACAuthorizer(lister);
   const node = new NodeAuthorizer({
     podsOnNode: (n) => list<PodLike & { spec?: { nodeName?: string } }>('pods', '').filter((p) => p.spec?.nodeName === n),
     getPod: (ns, name) => get<PodLike>('pods', '', ns, name),

@@ -29,6 +29,8 @@ export interface RBACLister {
   listClusterRoles(): ClusterRole[];
   listRoleBindings(namespace: string): RoleBinding[];
   listClusterRoleBindings(): ClusterRoleBinding[];
+  /** The (aggregated) rules of a cluster role, when the lister caches them; else computed per request. */
+  clusterRoleRules?(role: ClusterRole): PolicyRule[];
 }
 
 export type RBACResource = 'roles' | 'clusterroles' | 'rolebindings' | 'clusterrolebindings';
@@ -92,7 +94,8 @@ function roleRefRules(lister: RBACLister, ref: RoleRef, bindingNamespace: string
     }
     case 'ClusterRole': {
       const role = lister.getClusterRole(ref.name);
-      return role ? clusterRoleRules(role, () => lister.listClusterRoles()) : notFound('clusterrole', ref.name);
+      if (!role) return notFound('clusterrole', ref.name);
+      return lister.clusterRoleRules ? lister.clusterRoleRules(role) : clusterRoleRules(role, () => lister.listClusterRoles());
     }
     default:
       return new RoleLookupError(`unsupported role reference kind: ${JSON.stringify(ref.kind)}`);
