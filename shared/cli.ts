@@ -23,6 +23,7 @@ const commands: Record<string, () => Promise<Command>> = {
   logs: () => import('../deploy/cluster/logs.js'),
   node: () => import('../deploy/cluster/node.js'),
   image: () => import('../deploy/cluster/image.js'),
+  certs: () => import('../deploy/cluster/certs.js'),
 };
 
 function usage(): string {
@@ -36,6 +37,7 @@ function usage(): string {
     '  node stop|start N   Stop or start a node (failure drills)',
     '  image load IMAGE    Load an image of the host\'s engine into the cluster\'s registry',
     '  down                Stop the cluster and remove what it put on the host (--purge: its data too)',
+    '  certs               Make the CA, certificates and kubeconfigs of a cluster on VMs',
     '',
     '  apiserver           Serve the Kubernetes API backed by LevelDB',
     '  controller-manager  Run the reconcile loops (namespace lifecycle, …)',

@@ -37,12 +37,12 @@ export interface ClusterPKI {
 const pair = (dir: string, name: string): CertPair => ({ cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) });
 const have = (p: CertPair) => existsSync(p.cert) && existsSync(p.key);
 
-/** The CA and the apiserver's certificates, made when missing. */
-export function ensurePKI(dataDir: string): ClusterPKI {
+/** The CA and the apiserver's certificates (for `sans` besides kubeadm's), made when missing. */
+export function ensurePKI(dataDir: string, sans: string[] = [NODE_IP, hostname()]): ClusterPKI {
   const dir = join(dataDir, 'pki');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const ca = have(pair(dir, 'ca')) ? pair(dir, 'ca') : createCA(dir, 'skiff-ca');
-  const apiserver = have(pair(dir, 'apiserver')) ? pair(dir, 'apiserver') : createServingCert(dir, ca, [NODE_IP, hostname()]);
+  const apiserver = have(pair(dir, 'apiserver')) ? pair(dir, 'apiserver') : createServingCert(dir, ca, sans);
   const kc = IDENTITIES['apiserver-kubelet-client'];
   const kubeletClient = have(pair(dir, 'apiserver-kubelet-client')) ? pair(dir, 'apiserver-kubelet-client') : createClientCert(dir, ca, 'apiserver-kubelet-client', kc.user, [...kc.groups]);
   const authenticationConfig = join(dir, 'authentication-config.yaml');
