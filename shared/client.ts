@@ -127,22 +127,36 @@ export class Client {
       .filter(([, v]) => v !== undefined && v !== '')
       .map(([k, v]) => `${k}=${encodeURIComponent(String(v))}`)
       .join('&');
-    const res = await this.open(`${this.path(r, namespace)}?${query}`, signal);
-    if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) > 299) {
-      const chunks: Buffer[] = [];
-      for await (const c of res) chunks.push(c as Buffer);
-      throw toApiError(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'));
+    // Ending the watch through `signal` raises AbortError, as fetch does; the stream's own
+    // end (the server closing it) ends the generator.
+    const aborted = (err: unknown) => (signal?.aborted ? Object.assign(new Error('The operation was aborted'), { name: 'AbortError', cause: err }) : err);
+    let res: http.IncomingMessage;
+    try {
+      res = await this.open(`${this.path(r, namespace)}?${query}`, signal);
+    } catch (err) {
+      throw aborted(err);
     }
-    const decoder = new TextDecoder();
-    let buf = '';
-    for await (const chunk of res as AsyncIterable<Uint8Array>) {
-      buf += decoder.decode(chunk, { stream: true });
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        if (line.trim()) yield JSON.parse(line) as WatchEvent<T>;
+    try {
+      if ((res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) > 299) {
+        const chunks: Buffer[] = [];
+        for await (const c of res) chunks.push(c as Buffer);
+        throw toApiError(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'));
       }
+      const decoder = new TextDecoder();
+      let buf = '';
+      for await (const chunk of res as AsyncIterable<Uint8Array>) {
+        buf += decoder.decode(chunk, { stream: true });
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (line.trim()) yield JSON.parse(line) as WatchEvent<T>;
+        }
+      }
+    } catch (err) {
+      throw aborted(err);
+    } finally {
+      res.destroy();
     }
   }
 
@@ -153,7 +167,7 @@ export class Client {
     const headers = { accept: 'application/json', 'user-agent': this.userAgent, ...this.auth };
     const tls = url.protocol === 'https:' ? this.tls : {};
     return new Promise((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
+      if (signal?.aborted) return reject(new Error('aborted before the request'));
       const req = request(url, { method: 'GET', headers, signal, ...tls }, resolve);
       req.on('error', reject);
       req.end();

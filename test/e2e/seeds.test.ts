@@ -13,7 +13,7 @@ import { ROOT } from '../support/apiserver.js';
 import * as M from '../support/seeds-manifests.js';
 import { live, nodeStatus, podNames, pods, type PodView } from '../support/seeds-pods.js';
 import { Caller, get, getEach } from '../support/seeds-traffic.js';
-import { buildImage, leftovers, NODES, nodeIP, processAlive, SkiffCluster } from '../support/skiff-up.js';
+import { buildImage, leftovers, NODES, nodeIP, processAlive, removeBuiltImages, SkiffCluster } from '../support/skiff-up.js';
 
 const c = new SkiffCluster();
 /** Seconds without a Lease renewal before a node is NotReady (kubelets renew every 10 s). */
@@ -44,6 +44,7 @@ describe('the seeds\' scenarios on `skiff up --nodes 3`', () => {
   }, 300_000);
 
   afterAll(async () => {
+    await removeBuiltImages();
     const r = await c.down();
     expect(r.code, `skiff down --purge: ${r.stdout}\n${r.stderr}`).toBe(0);
     expect(await leftovers()).toEqual([]);

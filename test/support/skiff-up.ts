@@ -167,9 +167,18 @@ export async function leftovers(): Promise<string[]> {
 }
 
 /** Builds an image on the host's engine, as a user does before `skiff image load`. */
+/** The images the suite built on the host's engine, removed again by removeBuiltImages. */
+const built = new Set<string>();
+
 export async function buildImage(tag: string, context: string): Promise<void> {
+  built.add(tag);
   const r = await exec('docker', ['build', '-t', tag, context], { timeoutMs: 180_000 });
   if (r.code !== 0) throw new Error(describeRun(`docker build -t ${tag} ${context}`, r));
+}
+
+export async function removeBuiltImages(): Promise<void> {
+  if (built.size) await exec('docker', ['rmi', '-f', ...built], { timeoutMs: 60_000 });
+  built.clear();
 }
 
 /** Whether a pid is a live process (gone, or a zombie, is not). */
