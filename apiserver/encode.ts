@@ -1,8 +1,11 @@
 // Response encoding: JSON (from the stored bytes where possible), YAML, and the
-// meta.k8s.io/v1 Table that `kubectl get` asks for.
+// meta.k8s.io/v1 Table that `kubectl get` asks for. Objects go out in the version the
+// request addressed (conversion/scheme.ts); tables print from the stored version, as
+// upstream's printers print the internal one.
 import YAML from 'yaml';
 import { errors } from '../shared/errors.js';
 import type { KubeObject } from '../shared/types.js';
+import { servedObject, servedStored } from './registry/conversion/scheme.js';
 import { columnsFor, podRowConditions, rowCells } from './registry/tables.js';
 import { apiVersionOf, type ResourceInfo } from './registry/resources.js';
 import type { StoredObject } from './storage/interface.js';
@@ -39,8 +42,9 @@ export interface Encoded {
 
 export function encodeObject(r: ResourceInfo, o: { obj: KubeObject; raw: string }, format: Format, includeObject?: string): Encoded {
   if (format === 'table') return { contentType: 'application/json', body: JSON.stringify(table(r, [o.obj], String(o.obj.metadata.resourceVersion ?? ''), includeObject)) };
-  if (format === 'yaml') return { contentType: 'application/yaml', body: YAML.stringify(o.obj) };
-  return { contentType: 'application/json', body: o.raw };
+  const served = servedStored(r, o);
+  if (format === 'yaml') return { contentType: 'application/yaml', body: YAML.stringify(served.obj) };
+  return { contentType: 'application/json', body: served.raw };
 }
 
 export function encodeList(r: ResourceInfo, items: StoredObject[], rev: number, cont: string | undefined, format: Format, includeObject?: string): Encoded {
@@ -52,8 +56,9 @@ export function encodeList(r: ResourceInfo, items: StoredObject[], rev: number, 
     return { contentType: 'application/json', body: JSON.stringify(t) };
   }
   const head = { kind: `${r.kind}List`, apiVersion: apiVersionOf(r), metadata: meta };
-  if (format === 'yaml') return { contentType: 'application/yaml', body: YAML.stringify({ ...head, items: items.map((i) => i.obj) }) };
-  const body = JSON.stringify(head).slice(0, -1) + ',"items":[' + items.map((i) => i.raw).join(',') + ']}';
+  const served = items.map((i) => servedStored(r, i));
+  if (format === 'yaml') return { contentType: 'application/yaml', body: YAML.stringify({ ...head, items: served.map((i) => i.obj) }) };
+  const body = JSON.stringify(head).slice(0, -1) + ',"items":[' + served.map((i) => i.raw).join(',') + ']}';
   return { contentType: 'application/json', body };
 }
 
@@ -78,7 +83,7 @@ export function table(r: ResourceInfo, objs: KubeObject[], rv: string, includeOb
         const conditions = podRowConditions(o);
         if (conditions) row.conditions = conditions;
       }
-      if (includeObject === 'Object') row.object = o;
+      if (includeObject === 'Object') row.object = servedObject(r, o);
       else if (includeObject !== 'None') {
         row.object = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata };
       }

@@ -7,6 +7,7 @@ import type { WebSocket } from 'ws';
 import { ApiError, errors } from '../../shared/errors.js';
 import type { KubeObject, WatchEventType } from '../../shared/types.js';
 import { table, type Format } from '../encode.js';
+import { servedStored } from '../registry/conversion/scheme.js';
 import { apiVersionOf, storagePrefix } from '../registry/resources.js';
 import type { ListOptions } from '../registry/store.js';
 import type { StorageEvent } from '../storage/interface.js';
@@ -101,7 +102,8 @@ function runWatch(deps: ResourceDeps, info: RequestInfo, plan: WatchPlan, format
       sentColumns = true;
       sink.write(`{"type":"${type}","object":${JSON.stringify(t)}}`);
     } else {
-      sink.write(`{"type":"${type}","object":${raw ?? JSON.stringify(obj)}}`);
+      const served = servedStored(r, { obj, raw: raw ?? JSON.stringify(obj) });
+      sink.write(`{"type":"${type}","object":${served.raw}}`);
     }
     if (sink.backlog() > MAX_BACKLOG_BYTES) stop(true);
   };

@@ -638,6 +638,18 @@ const SOURCES: Record<string, Record<number, string>> = {
   ContainerResourceMetricStatus: { 1: 'name', 2: 'current MetricValueStatus', 3: 'container' },
   ExternalMetricStatus: { 1: 'metric MetricIdentifier', 2: 'current MetricValueStatus' },
   MetricValueStatus: { 1: 'value Quantity', 2: 'averageValue Quantity', 3: 'averageUtilization int32' },
+  // autoscaling/v1's HorizontalPodAutoscaler: the names clash with v2's, hence the suffix
+  // (CrossVersionObjectReference has the same fields in both).
+  HorizontalPodAutoscalerV1: {
+    1: 'metadata ObjectMeta', 2: 'spec HorizontalPodAutoscalerSpecV1', 3: 'status HorizontalPodAutoscalerStatusV1',
+  },
+  HorizontalPodAutoscalerSpecV1: {
+    1: 'scaleTargetRef CrossVersionObjectReference', 2: 'minReplicas int32', 3: 'maxReplicas int32', 4: 'targetCPUUtilizationPercentage int32',
+  },
+  HorizontalPodAutoscalerStatusV1: {
+    1: 'observedGeneration int64', 2: 'lastScaleTime Time', 3: 'currentReplicas int32', 4: 'desiredReplicas int32',
+    5: 'currentCPUUtilizationPercentage int32',
+  },
   Scale: { 1: 'metadata ObjectMeta', 2: 'spec ScaleSpec', 3: 'status ScaleStatus' },
   ScaleSpec: { 1: 'replicas int32' },
   ScaleStatus: { 1: 'replicas int32', 2: 'selector' },
@@ -830,6 +842,8 @@ const POINTER: Record<string, string> = {
   HPAScalingRules: 'selectPolicy stabilizationWindowSeconds',
   HorizontalPodAutoscalerStatus: 'observedGeneration',
   MetricValueStatus: 'averageUtilization',
+  HorizontalPodAutoscalerSpecV1: 'minReplicas targetCPUUtilizationPercentage',
+  HorizontalPodAutoscalerStatusV1: 'observedGeneration currentCPUUtilizationPercentage',
   // coordination.k8s.io/v1, authentication.k8s.io/v1, policy/v1
   LeaseSpec: 'holderIdentity leaseDurationSeconds leaseTransitions strategy preferredHolder',
   TokenRequestSpec: 'expirationSeconds',
@@ -975,6 +989,8 @@ const NO_OMITEMPTY: Record<string, string> = {
   HPAScalingPolicy: 'type value periodSeconds',
   HorizontalPodAutoscalerStatus: 'desiredReplicas',
   HorizontalPodAutoscalerCondition: 'type status',
+  HorizontalPodAutoscalerSpecV1: 'maxReplicas',
+  HorizontalPodAutoscalerStatusV1: 'currentReplicas desiredReplicas',
   ScaleStatus: 'replicas',
   // authentication.k8s.io/v1, authorization.k8s.io/v1, policy/v1
   TokenRequestStatus: 'token',
@@ -1015,6 +1031,7 @@ export const ROOTS: Readonly<Record<string, string>> = {
   'batch/v1/Job': 'Job',
   'batch/v1/CronJob': 'CronJob',
   'autoscaling/v2/HorizontalPodAutoscaler': 'HorizontalPodAutoscaler',
+  'autoscaling/v1/HorizontalPodAutoscaler': 'HorizontalPodAutoscalerV1',
   'autoscaling/v1/Scale': 'Scale',
   'coordination.k8s.io/v1/Lease': 'Lease',
   'authentication.k8s.io/v1/TokenRequest': 'TokenRequest',

@@ -18,6 +18,13 @@ export interface ResourceInfo {
   generation?: boolean;
   /** A create keeps the status the client sent (nodes register with theirs). */
   keepStatusOnCreate?: boolean;
+  /**
+   * Served from the storage of this other version of the same resource, converted on the
+   * way in and out (conversion/scheme.ts), as kube-apiserver serves autoscaling/v1
+   * HorizontalPodAutoscalers from their autoscaling/v2 storage. The entry of the stored
+   * version comes first in the table: it is the group's preferred version.
+   */
+  storageVersion?: string;
 }
 
 const all = ['all'];
@@ -42,6 +49,7 @@ export const RESOURCES: ResourceInfo[] = [
   { group: 'apps', version: 'v1', kind: 'DaemonSet', plural: 'daemonsets', singular: 'daemonset', namespaced: true, shortNames: ['ds'], categories: all, subresources: ['status'], generation: true },
   { group: 'batch', version: 'v1', kind: 'Job', plural: 'jobs', singular: 'job', namespaced: true, categories: all, subresources: ['status'], generation: true },
   { group: 'autoscaling', version: 'v2', kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', singular: 'horizontalpodautoscaler', namespaced: true, shortNames: ['hpa'], categories: all, subresources: ['status'], generation: true },
+  { group: 'autoscaling', version: 'v1', kind: 'HorizontalPodAutoscaler', plural: 'horizontalpodautoscalers', singular: 'horizontalpodautoscaler', namespaced: true, shortNames: ['hpa'], categories: all, subresources: ['status'], generation: true, storageVersion: 'v2' },
   { group: 'coordination.k8s.io', version: 'v1', kind: 'Lease', plural: 'leases', singular: 'lease', namespaced: true, subresources: [] },
   { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', singular: 'clusterrolebinding', namespaced: false, subresources: [] },
   { group: 'rbac.authorization.k8s.io', version: 'v1', kind: 'ClusterRole', plural: 'clusterroles', singular: 'clusterrole', namespaced: false, subresources: [] },

@@ -19,6 +19,7 @@ import type { AdmissionEffect, Attributes, Operation, UserInfo } from '../admiss
 import { newAdmissionChain, type AdmissionOptions } from '../admission/plugins.js';
 import { applyPatch, type PatchType } from '../patch/apply-patch.js';
 import type { Storage, StorageEvent, StoredObject, TxnResult, WatchHandle } from '../storage/interface.js';
+import { servedObject, toStorageVersion } from './conversion/scheme.js';
 import { applyDefaults, computePodQOS } from './defaults.js';
 import { fieldsOf } from './fields.js';
 import { recordManager, serverSideApply } from './managed-fields.js';
@@ -174,20 +175,23 @@ export class Registry {
       key,
       (cur) => {
         if (type === 'apply') {
-          const applied = this.decode(r, ns, patchBody, opts, name);
+          // Applied in the request's version, as upstream's field manager does, then stored.
+          const applied = this.decodeServed(r, ns, patchBody, opts, name);
           if (!opts.fieldManager) throw errors.invalid('PatchOptions', 'meta.k8s.io', '', [cause.required('fieldManager')]);
           if (!cur) {
             if (sub) throw errors.notFound(r.plural, r.group, name);
             created = true;
-            this.initCreate(r, applied);
-            this.admitCreate(r, ns, applied, opts, 'Apply');
-            return this.decideCreate(r, ns, name, cur, applied, opts);
+            const obj = toStorageVersion(r, applied);
+            this.initCreate(r, obj);
+            this.admitCreate(r, ns, obj, opts, 'Apply');
+            return this.decideCreate(r, ns, name, cur, obj, opts);
           }
-          const merged = serverSideApply(cur.obj, applied, opts.fieldManager, apiVersionOf(r), opts.force ?? false, this.now());
-          return this.prepareUpdate(r, cur, merged, opts, sub, true);
+          const merged = serverSideApply(servedObject(r, cur.obj), applied, opts.fieldManager, apiVersionOf(r), opts.force ?? false, this.now());
+          return this.prepareUpdate(r, cur, toStorageVersion(r, merged), opts, sub, true);
         }
         if (!cur) throw errors.notFound(r.plural, r.group, name);
-        const patched = applyPatch(type, JSON.parse(cur.raw), patchBody);
+        // A patch applies to the object as the request's version shows it.
+        const patched = applyPatch(type, servedObject(r, JSON.parse(cur.raw) as KubeObject), patchBody);
         if (!isObject(patched)) throw errors.badRequest('the patched object is not a JSON object');
         const obj = this.decode(r, ns, patched, opts, name);
         return this.prepareUpdate(r, cur, obj, opts, sub);
@@ -323,8 +327,13 @@ export class Registry {
     this.effects?.push(...effects);
   }
 
-  /** Turns a request body into an object of this resource, or throws a 400 naming what is wrong. */
+  /** Turns a request body into an object of this resource in its storage version, or throws a 400 naming what is wrong. */
   private decode(r: ResourceInfo, ns: string | undefined, body: unknown, opts: WriteOptions, urlName?: string): KubeObject {
+    return toStorageVersion(r, this.decodeServed(r, ns, body, opts, urlName));
+  }
+
+  /** decode, in the version the request addressed (r's), checked against that version's schema. */
+  private decodeServed(r: ResourceInfo, ns: string | undefined, body: unknown, opts: WriteOptions, urlName?: string): KubeObject {
     if (!isObject(body)) throw errors.badRequest(`the body of the request must be a JSON object describing a ${r.kind}`);
     const apiVersion = apiVersionOf(r);
     // apiVersion, kind and metadata first and status last, as Kubernetes serializes objects.

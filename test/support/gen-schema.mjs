@@ -65,6 +65,7 @@ const ROOTS = [
   ['autoscaling', 'v2', 'HorizontalPodAutoscaler', 'V2HorizontalPodAutoscaler'],
   ['coordination.k8s.io', 'v1', 'Lease', 'V1Lease'],
   ['autoscaling', 'v1', 'Scale', 'V1Scale'],
+  ['autoscaling', 'v1', 'HorizontalPodAutoscaler', 'V1HorizontalPodAutoscaler'],
   ['policy', 'v1', 'Eviction', 'V1Eviction'],
   ['rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'V1ClusterRole'],
   ['rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'V1ClusterRoleBinding'],
