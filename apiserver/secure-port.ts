@@ -82,8 +82,16 @@ function storageGetter(storage: Storage) {
 /** The authorizers of --authorization-mode over the apiserver's storage, behind system:masters. */
 export function storageAuthorizer(storage: Storage, modes: string[]): { authorizer: Authorizer; rbac: RBACAuthorizer } {
   const get = storageGetter(storage);
-  const list = <T>(resource: string, group: string, ns?: string): T[] =>
-    storage.list(storagePrefix(lookupResource(group, 'v1', resource)!, ns)).map((o) => o.obj as T);
+  // The authorizers read the same few lists (bindings, a node's pods) on every request:
+  // kept until the next write.
+  let lists = { revision: -1, byPrefix: new Map<string, unknown[]>() };
+  const list = <T>(resource: string, group: string, ns?: string): T[] => {
+    if (lists.revision !== storage.revision) lists = { revision: storage.revision, byPrefix: new Map() };
+    const prefix = storagePrefix(lookupResource(group, 'v1', resource)!, ns);
+    let items = lists.byPrefix.get(prefix);
+    if (!items) lists.byPrefix.set(prefix, (items = storage.list(prefix).map((o) => o.obj)));
+    return items as T[];
+  };
   const lister = rbacListerFrom((resource, ns) => list(resource, 'rbac.authorization.k8s.io', ns));
   lister.getRole = (ns, name) => get<Role>('roles', 'rbac.authorization.k8s.io', ns, name);
   lister.getClusterRole = (name) => get<ClusterRole>('clusterroles', 'rbac.authorization.k8s.io', undefined, name);
