@@ -8,6 +8,13 @@ import { apiserverURL, CLUSTER_CIDR, CLUSTER_DNS, layout, NODE_IP, REGISTRY, SEC
 import { identityKubeconfig, kubeletKubeconfig, type ClusterPKI } from './pki.js';
 import { CLI } from './processes.js';
 
+/**
+ * V8's young generation kept small (semi-spaces of 1 MiB instead of up to 16): these are
+ * long-lived processes with small, steady allocation, and each would otherwise hold tens
+ * of MiB of nursery it rarely needs (measured with `npm run bench:up`).
+ */
+export const NODE_FLAGS = ['--max-semi-space-size=1'];
+
 /** Where each node's engine keeps its runtime state (short: containerd's socket paths are bounded). */
 export const nodeExecRoot = (node: NodeSpec) => `/run/skiff/${node.name}`;
 
@@ -15,7 +22,7 @@ export const nodeExecRoot = (node: NodeSpec) => `/run/skiff/${node.name}`;
 export function commandLine(p: Proc, s: ClusterSettings, pki: ClusterPKI, storageDriver: string): string[] {
   const l = layout(s.dataDir);
   const server = apiserverURL();
-  const skiff = (...args: string[]) => [process.execPath, CLI, ...args];
+  const skiff = (...args: string[]) => [process.execPath, ...NODE_FLAGS, CLI, ...args];
   const kubeconfig = (who: 'controller-manager' | 'scheduler' | 'dns' | 'kube-proxy') => ['--kubeconfig', identityKubeconfig(s.dataDir, pki, who, server)];
   switch (p.name) {
     case 'apiserver':
