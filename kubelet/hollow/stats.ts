@@ -5,7 +5,7 @@
 // else nothing. The node's usage is the sum of its pods'. Consumers (the HPA controller)
 // read this endpoint as they would a real kubelet's, found through the Node's
 // status.daemonEndpoints.kubeletEndpoint.Port on its InternalIP.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -130,12 +130,17 @@ export interface KubeletServer {
   close(): Promise<void>;
 }
 
-/** One self-signed serving certificate for every hollow node of this machine (as a kubelet without --tls-cert-file). */
+/** One self-signed serving certificate for every hollow node of this process (as a kubelet without --tls-cert-file), kept in memory only. */
 let servingCert: { cert: Buffer; key: Buffer } | undefined;
 function hollowServingCert(): { cert: Buffer; key: Buffer } {
   if (!servingCert) {
-    const pair = ensureServingCert(join(tmpdir(), `skiff-hollow-kubelet-${process.getuid?.() ?? 0}`), 'hollow', ['127.0.0.1']);
-    servingCert = { cert: readFileSync(pair.cert), key: readFileSync(pair.key) };
+    const dir = mkdtempSync(join(tmpdir(), 'skiff-hollow-kubelet-'));
+    try {
+      const pair = ensureServingCert(dir, 'hollow', ['127.0.0.1']);
+      servingCert = { cert: readFileSync(pair.cert), key: readFileSync(pair.key) };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
   return servingCert;
 }

@@ -1,9 +1,10 @@
 // Runs the stock kubectl against a skiff apiserver with its own kubeconfig and a fresh
 // discovery cache, as a user on a new machine would.
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { writeKubeconfig } from './apiserver.js';
 
 export interface KubectlResult {
@@ -12,6 +13,13 @@ export interface KubectlResult {
   stderr: string;
 }
 
+/** Every kubectl home the test file made, removed after its last test (tests leave nothing in /tmp). */
+const homes = new Set<string>();
+afterAll(() => {
+  for (const dir of homes) rmSync(dir, { recursive: true, force: true });
+  homes.clear();
+});
+
 export class Kubectl {
   readonly dir: string;
   readonly kubeconfig: string;
@@ -19,6 +27,7 @@ export class Kubectl {
 
   constructor(url: string) {
     this.dir = mkdtempSync(join(tmpdir(), 'skiff-kubectl-'));
+    homes.add(this.dir);
     this.kubeconfig = writeKubeconfig(this.dir, url);
     this.cacheDir = join(this.dir, 'cache');
   }
