@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Level } from 'level';
 import { freePort } from '../support/apiserver.js';
+import { ok, request, type Res } from './http.js';
 
 const argv = process.argv.slice(2);
 const num = (name: string, def: number): number => (argv.includes(`--${name}`) && Number(argv[argv.indexOf(`--${name}`) + 1]) > 0 ? Number(argv[argv.indexOf(`--${name}`) + 1]) : def);
@@ -42,22 +43,7 @@ const cmBody = (name: string, seq: number, rv?: string): string =>
   JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, ...(rv ? { resourceVersion: rv } : {}) }, data: { payload: PAYLOAD, seq: String(seq) } });
 const rvOf = (body: string): string => (JSON.parse(body) as { metadata: { resourceVersion: string } }).metadata.resourceVersion;
 
-interface Res { status: number; body: string }
-function request(agent: http.Agent | false, port: number, method: string, path: string, body?: string): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    const headers = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-    const req = http.request({ host: '127.0.0.1', port, method, path, agent, headers, timeout: 30_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error('request timeout')));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-const ok = (r: Res): boolean => r.status >= 200 && r.status < 300;
+
 
 // ---------------------------------------------------------------- closed-loop cells
 interface Cell { label: string; clients: number; rate: number; p50: number; p99: number; errors: number; firstError?: string }

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { freePort } from '../support/apiserver.js';
+import { ok, request as benchRequest, type Res } from './http.js';
 
 const argv = process.argv.slice(2);
 const num = (name: string, def: number): number => (argv.includes(`--${name}`) && Number(argv[argv.indexOf(`--${name}`) + 1]) > 0 ? Number(argv[argv.indexOf(`--${name}`) + 1]) : def);
@@ -38,22 +39,7 @@ const now = (): number => Number(process.hrtime.bigint() - BASE) / 1e6;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');
 
-interface Res { status: number; body: string }
-function request(agent: http.Agent | false, port: number, method: string, path: string, body?: string): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    const headers = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-    const req = http.request({ host: '127.0.0.1', port, method, path, agent, headers, timeout: 60_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error('request timeout')));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-const ok = (r: Res): boolean => r.status >= 200 && r.status < 300;
+const request = (agent: http.Agent | false, port: number, method: string, path: string, body?: string): Promise<Res> => benchRequest(agent, port, method, path, body, { timeoutMs: 60_000 });
 
 // ---------------------------------------------------------------- the pod watch (worker thread)
 /** What the watch saw of one pod (times in ms on the shared clock; NaN = not seen). */

@@ -24,6 +24,7 @@ import { NODE_LABEL } from '../../kubelet/container-spec.js';
 import { dockerOptions } from '../../kubelet/runtime/docker.js';
 import { LABELS } from '../../kubelet/runtime/runtime.js';
 import { freePort } from '../support/apiserver.js';
+import { ok, request as benchRequest, type Res } from './http.js';
 
 const argv = process.argv.slice(2);
 const num = (name: string, def: number): number => (argv.includes(`--${name}`) && Number(argv[argv.indexOf(`--${name}`) + 1]) > 0 ? Number(argv[argv.indexOf(`--${name}`) + 1]) : def);
@@ -45,23 +46,8 @@ const pct = (a: number[], p: number): number => {
   return s.length ? s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]! : NaN;
 };
 
-interface Res { status: number; body: string }
-function request(port: number, method: string, path: string, body?: string): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    const headers = body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-    const req = http.request({ host: '127.0.0.1', port, method, path, agent, headers, timeout: 30_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error('request timeout')));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-const ok = (r: Res): boolean => r.status >= 200 && r.status < 300;
+const request = (port: number, method: string, path: string, body?: string): Promise<Res> => benchRequest(agent, port, method, path, body);
 
 // ---------------------------------------------------------------- processes and cleanup
 interface Proc { name: string; proc: ChildProcess; tail: string; warnings: Map<string, number> }

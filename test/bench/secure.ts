@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { createCA, createServingCert } from '../../apiserver/auth/pki.js';
 import { CLI } from '../../deploy/cluster/processes.js';
 import { freePort } from '../support/apiserver.js';
+import { request, type Res } from './http.js';
 
 const argv = process.argv.slice(2);
 const SECONDS = argv.includes('--seconds') ? Number(argv[argv.indexOf('--seconds') + 1]) : 5;
@@ -28,29 +29,13 @@ const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-secure-'));
 
 interface Target {
   name: string;
-  request(method: string, path: string, body?: string): Promise<{ status: number; body: string }>;
+  request(method: string, path: string, body?: string): Promise<Res>;
 }
 
 function target(name: string, secure: boolean, port: number, ca?: Buffer): Target {
   const agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 64, ca }) : new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const mod = secure ? https : http;
-  const auth = secure ? { authorization: `Bearer ${TOKEN}` } : {};
-  return {
-    name,
-    request: (method, path, body) =>
-      new Promise((resolve, reject) => {
-        const headers = { ...auth, ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }) };
-        const req = mod.request({ host: '127.0.0.1', port, method, path, agent, headers, timeout: 30_000 }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-          res.on('error', reject);
-        });
-        req.on('timeout', () => req.destroy(new Error('request timeout')));
-        req.on('error', reject);
-        req.end(body);
-      }),
-  };
+  const headers: Record<string, string> = secure ? { authorization: `Bearer ${TOKEN}` } : {};
+  return { name, request: (method, path, body) => request(agent, port, method, path, body, { headers, tls: secure }) };
 }
 
 const cm = (name: string, seq: number, rv?: string) =>
