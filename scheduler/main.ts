@@ -31,13 +31,14 @@ export const flags: FlagSpec[] = [
 export async function main(f: Record<string, string | number | boolean>): Promise<void> {
   const log = rootLogger('scheduler', String(f.v));
   const schedulerName = String(f['scheduler-name']);
-  const client = new Client(connectionOrExit(f, 'scheduler'), 'skiff-scheduler');
+  const connection = connectionOrExit(f, 'scheduler');
+  const client = new Client(connection, 'skiff-scheduler');
   // As kube-scheduler: terminal pods hold no resources, so they are not even watched.
   const pods = new Informer(client, R.pods, log.child({ informer: 'pods' }), { fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' });
   const nodes = new Informer(client, R.nodes, log.child({ informer: 'nodes' }));
   const sched = new Scheduler({
     schedulerName,
-    writer: new ApiPodWriter(client),
+    writer: new ApiPodWriter(client, Date.now, new Client(connection, 'skiff-scheduler')),
     recorder: new RateLimitedRecorder(new ApiEventRecorder(client, schedulerName, log), 100, 500),
     log,
     pods,

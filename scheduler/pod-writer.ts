@@ -24,9 +24,14 @@ export class ApiPodWriter implements PodWriter {
   /** Condition writes in flight at once (bindings are bounded by the scheduler loop). */
   private readonly statusSlots = new Semaphore(16);
 
+  /**
+   * `binder`: the client of the binding POSTs, the one request the scheduler makes per pod;
+   * a connection pool of their own, so that status writes and events never hold them up.
+   */
   constructor(
     private readonly client: Client,
     private readonly now: () => number = Date.now,
+    private readonly binder: Client = client,
   ) {}
 
   async bind(pod: KubeObject, node: string): Promise<void> {
@@ -37,8 +42,7 @@ export class ApiPodWriter implements PodWriter {
       metadata: { name: m.name, namespace: m.namespace, uid: m.uid },
       target: { apiVersion: 'v1', kind: 'Node', name: node },
     };
-    // The shared client's keep-alive agent: the one request the scheduler makes per pod.
-    await this.client.request('POST', this.client.path(R.pods, m.namespace, m.name, 'binding'), binding);
+    await this.binder.request('POST', this.binder.path(R.pods, m.namespace, m.name, 'binding'), binding);
   }
 
   async updateCondition(pod: KubeObject, c: PodCondition): Promise<void> {
