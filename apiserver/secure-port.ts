@@ -96,15 +96,16 @@ export function storageAuthorizer(storage: Storage, modes: string[]): { authoriz
   lister.getRole = (ns, name) => get<Role>('roles', 'rbac.authorization.k8s.io', ns, name);
   lister.getClusterRole = (name) => get<ClusterRole>('clusterroles', 'rbac.authorization.k8s.io', undefined, name);
   // Aggregating a role (edit, admin, view) walks every ClusterRole: done once per state of the
-  // ClusterRoles (their count and newest revision), not once per request.
-  const clusterRoles = storagePrefix(lookupResource('rbac.authorization.k8s.io', 'v1', 'clusterroles')!, undefined);
+  // ClusterRoles (their count and newest revision), not once per request or per write.
+  const versions = new WeakMap<ClusterRole[], string>();
   let aggregated = { version: '', rules: new Map<string, PolicyRule[]>() };
   lister.clusterRoleRules = (role) => {
-    const stored = storage.list(clusterRoles);
-    const version = `${stored.length}/${stored.reduce((m, o) => Math.max(m, o.rev), 0)}`;
+    const roles = list<ClusterRole>('clusterroles', 'rbac.authorization.k8s.io');
+    let version = versions.get(roles);
+    if (version === undefined) versions.set(roles, (version = `${roles.length}/${roles.reduce((m, r) => Math.max(m, Number((r.metadata as { resourceVersion?: string }).resourceVersion ?? 0)), 0)}`));
     if (aggregated.version !== version) aggregated = { version, rules: new Map() };
     let rules = aggregated.rules.get(role.metadata.name);
-    if (!rules) aggregated.rules.set(role.metadata.name, (rules = clusterRoleRules(role, () => stored.map((o) => o.obj as unknown as ClusterRole))));
+    if (!rules) aggregated.rules.set(role.metadata.name, (rules = clusterRoleRules(role, () => roles)));
     return rules;
   };
   const rbac = new RBACAuthorizer(lister);

@@ -90,7 +90,21 @@ export interface AuthRequest {
   path?: string;
 }
 
-const withAuthenticated = (u: UserInfo): UserInfo => (u.groups.includes(SYSTEM_AUTHENTICATED) ? u : { ...u, groups: [...u.groups, SYSTEM_AUTHENTICATED] });
+/** An authenticated user is in system:authenticated. */
+export const withAuthenticated = (u: UserInfo): UserInfo => (u.groups.includes(SYSTEM_AUTHENTICATED) ? u : { ...u, groups: [...u.groups, SYSTEM_AUTHENTICATED] });
+
+/** A TLS peer certificate's user (CN user, O groups), 'none' without one, 'invalid' when it does not verify. */
+export function x509User(socket: unknown): UserInfo | 'none' | 'invalid' {
+  const tls = socket as Partial<TLSSocket> | undefined;
+  if (!tls || typeof tls.getPeerCertificate !== 'function') return 'none';
+  const peer = tls.getPeerCertificate();
+  if (!peer || Object.keys(peer).length === 0) return 'none';
+  if (!tls.authorized) return 'invalid';
+  const cn = first(peer.subject?.CN);
+  if (!cn) return 'invalid';
+  const o = peer.subject?.O as string | string[] | undefined;
+  return { name: cn, groups: o === undefined ? [] : Array.isArray(o) ? o : [o] };
+}
 
 export class RequestAuthenticator {
   private readonly now: () => Date;
@@ -102,7 +116,7 @@ export class RequestAuthenticator {
   /** The user of a request; throws the 401 when a credential fails or anonymous is off. */
   async authenticate(req: AuthRequest): Promise<UserInfo> {
     let failed = false;
-    const cert = this.opts.clientCertificates ? this.x509(req.socket) : 'none';
+    const cert = this.opts.clientCertificates ? x509User(req.socket) : 'none';
     if (typeof cert === 'object') return withAuthenticated(cert);
     if (cert === 'invalid') failed = true;
     const token = bearerToken(req.headers.authorization);
@@ -113,19 +127,6 @@ export class RequestAuthenticator {
     }
     if (failed || !anonymousAllowed(this.opts.anonymous, req.path ?? '')) throw unauthorized();
     return { name: ANONYMOUS_USER, groups: [SYSTEM_UNAUTHENTICATED] };
-  }
-
-  /** The certificate's user, 'none' without one, 'invalid' when it does not verify. */
-  private x509(socket: unknown): UserInfo | 'none' | 'invalid' {
-    const tls = socket as Partial<TLSSocket>;
-    if (!tls || typeof tls.getPeerCertificate !== 'function') return 'none';
-    const peer = tls.getPeerCertificate();
-    if (!peer || Object.keys(peer).length === 0) return 'none';
-    if (!tls.authorized) return 'invalid';
-    const cn = first(peer.subject?.CN);
-    if (!cn) return 'invalid';
-    const o = peer.subject?.O as string | string[] | undefined;
-    return { name: cn, groups: o === undefined ? [] : Array.isArray(o) ? o : [o] };
   }
 
   private async token(token: string): Promise<UserInfo | undefined> {

@@ -23,7 +23,7 @@ export const flags: FlagSpec[] = [
 ];
 
 export async function down(dataDir: string, nodeName: string, purge: boolean): Promise<void> {
-  const s = savedSettings(dataDir, { nodes: 1, nodeName, nodeMonitorGracePeriod: 40 });
+  const s = savedSettings(dataDir, { nodeName });
   for (const p of clusterProcs(s).reverse()) {
     // A node's engine goes after its kubelet, its containers removed first (they are the cluster's to remove).
     if (p.name === 'dockerd' && runningPid(dataDir, p)) {

@@ -1,7 +1,6 @@
 // `skiff image load IMAGE…`: pushes images built with the host's engine into the cluster's
 // registry, from which every node's engine pulls them (as kind's `load docker-image`, but
 // through a real registry). A one-node cluster runs the host's images directly.
-import { hostname } from 'node:os';
 import type { FlagSpec } from '../../shared/flags.js';
 import { DEFAULT_DATA_DIR, savedSettings } from './layout.js';
 import { ensureRegistry, mirrorPath, pushImage } from './registry.js';
@@ -19,7 +18,7 @@ export async function main(f: Record<string, string | number | boolean>, args: s
     process.exit(2);
   }
   const dataDir = String(f['data-dir']);
-  const s = savedSettings(dataDir, { nodes: 1, nodeName: hostname(), nodeMonitorGracePeriod: 40 });
+  const s = savedSettings(dataDir);
   if (s.nodes <= 1) {
     console.log(`A one-node cluster runs the host engine's images as they are: ${images.join(', ')} need no loading.`);
     return;

@@ -8,6 +8,7 @@
 // a Docker engine, kubelet and kube-proxy of its own and no default route; the control
 // plane runs on the host at 10.250.0.1, and the nodes pull images from the cluster's registry.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 
 export const DEFAULT_DATA_DIR = '/var/lib/skiff';
@@ -110,12 +111,12 @@ export function clusterProcs(s: ClusterSettings): Proc[] {
 
 export const apiserverURL = () => `https://${NODE_IP}:${SECURE_PORT}`;
 
-/** The settings `skiff up` last ran with, or `fallback`. */
-export function savedSettings(dataDir: string, fallback: Omit<ClusterSettings, 'dataDir'>): ClusterSettings {
+/** The settings `skiff up` last ran with, else `fallback`, else one node named after the host. */
+export function savedSettings(dataDir: string, fallback: Partial<Omit<ClusterSettings, 'dataDir'>> = {}): ClusterSettings {
+  const defaults = { nodes: 1, nodeName: hostname(), nodeMonitorGracePeriod: 40, ...fallback };
   const file = layout(dataDir).settings;
-  if (!existsSync(file)) return { ...fallback, dataDir };
-  const saved = JSON.parse(readFileSync(file, 'utf8')) as Partial<ClusterSettings>;
-  return { ...fallback, ...saved, dataDir };
+  const saved = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<ClusterSettings>) : {};
+  return { ...defaults, ...saved, dataDir };
 }
 
 export function saveSettings(s: ClusterSettings): void {

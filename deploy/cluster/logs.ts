@@ -1,7 +1,6 @@
 // `skiff logs COMPONENT [--tail N] [--follow]`: a component's log file.
 import { createReadStream, existsSync, readFileSync, statSync, watch } from 'node:fs';
 import type { FlagSpec } from '../../shared/flags.js';
-import { hostname } from 'node:os';
 import { clusterProcs, DEFAULT_DATA_DIR, procId, savedSettings } from './layout.js';
 import { logFile } from './processes.js';
 
@@ -17,7 +16,7 @@ export const flags: FlagSpec[] = [
 export async function main(f: Record<string, string | number | boolean>, args: string[] = []): Promise<void> {
   const name = args[0];
   const dataDir = String(f['data-dir']);
-  const ids = clusterProcs(savedSettings(dataDir, { nodes: 1, nodeName: hostname(), nodeMonitorGracePeriod: 40 })).map(procId);
+  const ids = clusterProcs(savedSettings(dataDir)).map(procId);
   if (!name || ![...ids, 'up'].includes(name)) {
     console.error(`skiff logs: name a process: ${ids.join(', ')}, or up (the log of skiff up's scripts)`);
     process.exit(2);

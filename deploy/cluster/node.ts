@@ -2,7 +2,6 @@
 // kube-proxy and stops its Docker engine (its containers stop with it), or with --link cuts
 // its link to the cluster (a partition: everything keeps running, nothing gets through);
 // start brings back what stop took. The control plane notices as it would a real node.
-import { hostname } from 'node:os';
 import type { FlagSpec } from '../../shared/flags.js';
 import { clusterNodes, clusterProcs, DEFAULT_DATA_DIR, procId, savedSettings, type NodeSpec } from './layout.js';
 import { setNodeLink } from './node-network.js';
@@ -21,7 +20,7 @@ export const flags: FlagSpec[] = [
 export async function main(f: Record<string, string | number | boolean>, args: string[] = []): Promise<void> {
   const [action, name] = args;
   const dataDir = String(f['data-dir']);
-  const s = savedSettings(dataDir, { nodes: 1, nodeName: hostname(), nodeMonitorGracePeriod: 40 });
+  const s = savedSettings(dataDir);
   const nodes = clusterNodes(s);
   const node = nodes.find((n) => n.name === name);
   if ((action !== 'stop' && action !== 'start') || !node) {

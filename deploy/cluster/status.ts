@@ -1,5 +1,4 @@
 // `skiff status`: each process of the cluster (pid, running, health) and the nodes.
-import { hostname } from 'node:os';
 import type { FlagSpec } from '../../shared/flags.js';
 import { R } from '../../shared/resources.js';
 import { clusterProcs, DEFAULT_DATA_DIR, NODE_IP, procId, savedSettings, type Proc } from './layout.js';
@@ -29,7 +28,7 @@ async function health(dataDir: string, p: Proc): Promise<string> {
 
 export async function main(f: Record<string, string | number | boolean>): Promise<void> {
   const dataDir = String(f['data-dir']);
-  const s = savedSettings(dataDir, { nodes: 1, nodeName: hostname(), nodeMonitorGracePeriod: 40 });
+  const s = savedSettings(dataDir);
   const rows = [['PROCESS', 'PID', 'STATUS', 'HEALTH', 'LOG']];
   let down = 0;
   for (const p of clusterProcs(s)) {

@@ -185,7 +185,7 @@ export async function main(f: Record<string, string | number | boolean>): Promis
     console.error('skiff up: --nodes must be between 1 and 9');
     process.exit(2);
   }
-  const s = savedSettings(dataDir, { nodes: 1, nodeName: String(f['node-name']), nodeMonitorGracePeriod: Number(f['node-monitor-grace-period']) });
+  const s = savedSettings(dataDir, { nodeName: String(f['node-name']) });
   if (asked) s.nodes = asked;
   s.nodeMonitorGracePeriod = Number(f['node-monitor-grace-period']);
   if (process.getuid?.() !== 0) {

@@ -6,9 +6,8 @@
 // 2 min), else system:anonymous when --anonymous-auth. A credential that is presented
 // but invalid is always a 401, never anonymous. Authenticated users join system:authenticated.
 import { createHash } from 'node:crypto';
-import type { TLSSocket } from 'node:tls';
-import { ANONYMOUS_USER, SYSTEM_AUTHENTICATED, SYSTEM_UNAUTHENTICATED, type UserInfo } from '../../apiserver/auth/authorizer.js';
-import { bearerToken } from '../../apiserver/auth/authentication.js';
+import { ANONYMOUS_USER, SYSTEM_UNAUTHENTICATED, type UserInfo } from '../../apiserver/auth/authorizer.js';
+import { bearerToken, withAuthenticated, x509User } from '../../apiserver/auth/authentication.js';
 import type { Client, ResourceRef } from '../../shared/client.js';
 import type { KubeObject } from '../../shared/types.js';
 import { unauthorized } from './http-error.js';
@@ -93,20 +92,4 @@ export class KubeletAuthenticator {
     if (this.tokens.size > MAX_CACHED_TOKENS) this.tokens.delete(this.tokens.keys().next().value!);
     return user;
   }
-}
-
-const withAuthenticated = (u: UserInfo): UserInfo => (u.groups.includes(SYSTEM_AUTHENTICATED) ? u : { ...u, groups: [...u.groups, SYSTEM_AUTHENTICATED] });
-
-/** The verified certificate's user; 'none' without a certificate, 'invalid' when it does not verify against the client CA. */
-function x509User(socket: unknown): UserInfo | 'none' | 'invalid' {
-  const tls = socket as Partial<TLSSocket> | undefined;
-  if (!tls || typeof tls.getPeerCertificate !== 'function') return 'none';
-  const peer = tls.getPeerCertificate();
-  if (!peer || Object.keys(peer).length === 0) return 'none';
-  if (!tls.authorized) return 'invalid';
-  const one = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-  const cn = one(peer.subject?.CN);
-  if (!cn) return 'invalid';
-  const o = peer.subject?.O as string | string[] | undefined;
-  return { name: cn, groups: o === undefined ? [] : Array.isArray(o) ? o : [o] };
 }

@@ -26,7 +26,7 @@ const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/p
 
 function memory(): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const p of clusterProcs(savedSettings(dir, { nodes: NODES, nodeName: NODE, nodeMonitorGracePeriod: 40 }))) {
+  for (const p of clusterProcs(savedSettings(dir, { nodes: NODES, nodeName: NODE }))) {
     if (p.name === 'dockerd') continue;
     const pid = runningPid(dir, p);
     out[procId(p)] = pid ? rssMiB(pid) : NaN;

@@ -12,6 +12,7 @@ import net from 'node:net';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiserver, type ApiserverProcess } from '../support/apiserver.js';
+import { mulberry32 } from '../support/rng.js';
 
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) >>> 0 : 0x5eedf022;
 const CONCURRENCY = 8;
@@ -30,20 +31,7 @@ const SMP = 'application/strategic-merge-patch+json';
 const JSONPATCH = 'application/json-patch+json';
 const APPLY = 'application/apply-patch+yaml';
 
-// ---------------------------------------------------------------------------
-// A tiny seeded PRNG, so a failing run reproduces.
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+/** A seeded source of choices, so a failing run reproduces (FUZZ_SEED). */
 class Rng {
   private readonly next: () => number;
   constructor(seed: number) {

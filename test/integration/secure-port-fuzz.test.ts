@@ -6,18 +6,8 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SecureCall } from '../support/https.js';
 import { startSecureCluster, type SecureCluster } from '../support/secure-cluster.js';
+import { mulberry32 as rng } from '../support/rng.js';
 
-/** mulberry32: a seeded generator, so a failing case can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const b64u = (s: string | Buffer) => Buffer.from(s).toString('base64url');
 

@@ -172,6 +172,20 @@ describe('secure port: TLS, authentication, authorization', () => {
     expect(create.status, create.text).toBe(403);
   });
 
+  it('a ClusterRole labelled to aggregate into view widens what view grants at once', async () => {
+    await c.insecure('POST', `/api/v1/namespaces/${NS}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'agg-secret' }, stringData: { k: 'v' } });
+    const read = async () => (await c.call('GET', `/api/v1/namespaces/${NS}/secrets/agg-secret`, { cert: c.certs.viewer })).status;
+    expect(await read()).toBe(403);
+    await c.insecure('POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', {
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole',
+      metadata: { name: 'view-secrets', labels: { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' } },
+      rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }],
+    });
+    expect(await read()).toBe(200);
+    await c.insecure('DELETE', '/apis/rbac.authorization.k8s.io/v1/clusterroles/view-secrets');
+    expect(await read()).toBe(403);
+  });
+
   it('kubectl auth can-i answers yes and no as RBAC decides', async () => {
     const cfg = writeSecureKubeconfig(c.dir, 'viewer', c.url, c.ca.cert, { cert: c.certs.viewer });
     expect((await kubectl.run(['--kubeconfig', cfg, 'auth', 'can-i', 'list', 'pods', '-n', NS])).stdout.trim()).toBe('yes');

@@ -11,26 +11,14 @@ import { Informer } from '../../shared/informer.js';
 import { R } from '../../shared/resources.js';
 import type { KubeObject, WatchEvent } from '../../shared/types.js';
 import { startApiserver, startControllerManager, type ApiserverProcess, type ComponentProcess } from '../support/apiserver.js';
+import { until as waitUntil } from '../support/until.js';
 
 const OUTCOME = 'test.skiff.dev/outcome';
 const BASE_NODES = ['node-a', 'node-b'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
+const until = <T>(what: string, fn: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> => waitUntil(what, fn, ms, () => '', 100);
 
 function fakeNode(name: string): KubeObject {
   return {
