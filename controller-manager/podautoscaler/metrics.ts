@@ -76,16 +76,19 @@ export interface KubeletCredentials {
   token?: string;
 }
 
-const agents = new Map<string, http.Agent>();
+const NO_CREDENTIALS: KubeletCredentials = {};
+const plainAgent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+/** One keep-alive TLS agent per identity (a controller-manager has one). */
+const tlsAgents = new WeakMap<KubeletCredentials, https.Agent>();
 function agentFor(tls: boolean, creds: KubeletCredentials): http.Agent {
-  const k = `${tls}`;
-  let a = agents.get(k);
-  if (!a) agents.set(k, (a = tls ? new https.Agent({ keepAlive: true, maxSockets: 8, rejectUnauthorized: false, cert: creds.cert, key: creds.key }) : new http.Agent({ keepAlive: true, maxSockets: 8 })));
+  if (!tls) return plainAgent;
+  let a = tlsAgents.get(creds);
+  if (!a) tlsAgents.set(creds, (a = new https.Agent({ keepAlive: true, maxSockets: 8, rejectUnauthorized: false, cert: creds.cert, key: creds.key })));
   return a;
 }
 
 /** GET <kubelet>/stats/summary, with a deadline. */
-export function fetchSummary(baseURL: string, creds: KubeletCredentials = {}, timeoutMs = 5_000): Promise<StatsSummary> {
+export function fetchSummary(baseURL: string, creds: KubeletCredentials = NO_CREDENTIALS, timeoutMs = 5_000): Promise<StatsSummary> {
   const tls = baseURL.startsWith('https:');
   const headers: Record<string, string> = { accept: 'application/json', ...(creds.token ? { authorization: `Bearer ${creds.token}` } : {}) };
   return new Promise((resolve, reject) => {

@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { run as sh } from '../../shared/exec.js';
 import { REGISTRY, REGISTRY_CONTAINER } from './layout.js';
+import { waitFor } from './wait.js';
 
 export const REGISTRY_IMAGE = 'skiff/registry:2';
 /** What every node can run out of the box. */
@@ -28,13 +29,8 @@ export async function ensureRegistry(dataDir: string): Promise<string> {
   const ports = await docker(['port', REGISTRY_CONTAINER, '5000/tcp']);
   const local = ports.split('\n').map((l) => l.trim()).find((l) => l.startsWith('127.0.0.1:'));
   if (!local) throw new Error(`the registry container ${REGISTRY_CONTAINER} publishes no loopback port (docker port says ${JSON.stringify(ports)}); remove it (docker rm -f ${REGISTRY_CONTAINER}) and run skiff up again`);
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const ok = await fetch(`http://${local}/v2/`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
-    if (ok) return local;
-    if (Date.now() > deadline) throw new Error(`the registry at ${local} does not answer /v2/; see docker logs ${REGISTRY_CONTAINER}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await waitFor(`the registry at ${local} answering /v2/`, 30_000, async () => (await fetch(`http://${local}/v2/`, { signal: AbortSignal.timeout(2000) })).ok, () => `See docker logs ${REGISTRY_CONTAINER}.`);
+  return local;
 }
 
 /** The repository path an engine asks its mirror for: library/NAME for a one-part name. */

@@ -30,6 +30,7 @@ import { ensureHostRoutes, ensureNodeNamespace } from './node-network.js';
 import { adminClient, anonymousGet, ensurePKI, identityKubeconfig, type ClusterPKI } from './pki.js';
 import { alive, logFile, ROOT, runningPid, startProcess } from './processes.js';
 import { CLUSTER_IMAGES, ensureRegistry, pushImage } from './registry.js';
+import { waitFor } from './wait.js';
 
 export const summary = 'Bring up a cluster on this machine: one node (this host), or --nodes N in network namespaces (installs what is missing; running it again is harmless)';
 
@@ -76,15 +77,6 @@ function script(dataDir: string, name: string): Promise<void> {
   });
 }
 
-async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>, onTimeout: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${what} not within ${Math.round(timeoutMs / 1000)} s. ${onTimeout()}`);
-}
-
 function tail(file: string, lines = 8): string {
   try {
     return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n    ');
@@ -101,22 +93,19 @@ export async function ensureProc(p: Proc, s: ClusterSettings, pki: ClusterPKI, s
   const pid = startProcess(s.dataDir, p, commandLine(p, s, pki, storageDriver));
   const log = logFile(s.dataDir, procId(p));
   const exited = () => new Error(`${procId(p)} exited. The end of ${log}:\n    ${tail(log)}`);
+  // A process that exits ends the wait at once, with the end of its log.
+  const gone = () => (alive(pid) ? undefined : exited());
+  const seeLog = () => `See ${log}:\n    ${tail(log)}`;
   if (p.name === 'apiserver') {
-    await waitFor('the apiserver answering /healthz', 30_000, async () => {
-      if (!alive(pid)) throw exited();
-      return (await anonymousGet(s.dataDir, '/healthz')) === 200;
-    }, () => `See ${log}:\n    ${tail(log)}`).catch((err: Error) => {
-      if (!alive(pid)) throw new Error(`${exited().message}\n  Is port 6443 of ${apiserverURL()} taken?`);
-      throw err;
+    await waitFor('the apiserver answering /healthz', 30_000, async () => (await anonymousGet(s.dataDir, '/healthz')) === 200, seeLog, () => {
+      const e = gone();
+      return e && new Error(`${e.message}\n  Is port 6443 of ${apiserverURL()} taken?`);
     });
   } else if (p.name === 'dockerd') {
     await waitFor(`the Docker engine of ${p.node!.name}`, 60_000, async () => {
-      if (!alive(pid)) throw exited();
       await sh('docker', ['-H', p.node!.dockerHost, 'version', '--format', '{{.Server.Version}}'], { timeoutMs: 5000 });
       return true;
-    }, () => `See ${log}:\n    ${tail(log)}`).catch((err: Error) => {
-      throw alive(pid) ? err : exited();
-    });
+    }, seeLog, gone);
   } else {
     await new Promise((r) => setTimeout(r, 300));
     if (!alive(pid)) throw exited();
